@@ -1,0 +1,204 @@
+/**
+ * Python's `atexit` for every JavaScript runtime: functions registered to run, last in
+ * first out, when the program ends normally.
+ *
+ * @example
+ * ```ts
+ * import * as atexit from 'atexit';
+ * atexit.register(console.log, 'runs second');
+ * atexit.register(console.log, 'runs first');
+ * ```
+ * @module
+ */
+import type { Handler } from './registry.ts';
+import { ExitRequest, start } from './run.ts';
+import { end, exitCode, host, install } from './runtime.ts';
+import { settle, shared, type Ending, type Options } from './state.ts';
+
+export type { Handler } from './registry.ts';
+export type { Reporter, Unraisable } from './report.ts';
+export type { Ending, Options } from './state.ts';
+
+/**
+ * Registers `func` to be called with `args` when the program ends; returns `func`.
+ * The same function may be registered many times; each registration runs. Arguments are kept
+ * by reference. Also a decorator for static methods, which then run with `this` bound to
+ * their class.
+ *
+ * @throws {TypeError} if `func` is not callable (classes are not: they need `new`).
+ * @example
+ * ```ts
+ * atexit.register(console.log, 'bye', { flush: true });
+ * class Db { @atexit.register static close() { this.pool.end(); } }
+ * ```
+ */
+export function register<F extends Handler>(func: F, ...args: Parameters<F>): F;
+export function register<F extends Handler, C>(method: F, context: ClassMethodDecoratorContext<C, F> & { static: true }): F;
+export function register(func: Handler, ...args: unknown[]): Handler {
+  if (typeof func !== 'function') {
+    throw new TypeError(`atexit.register: the first argument must be callable, got ${arguments.length ? kindOf(func) : 'nothing'}`);
+  }
+  if (isClass(func)) {
+    throw new TypeError(`atexit.register: ${func.name || 'a class'} is a class, which cannot be called without new`);
+  }
+  const s = shared();
+  const context = args.length === 1 ? decoratorContext(args[0]) : undefined;
+  if (context) {
+    context.addInitializer(function (this: unknown) {
+      s.self.set(func, this);
+      add(func, undefined);
+    });
+  } else {
+    add(func, args.length ? args : undefined);
+  }
+  return func;
+}
+
+/**
+ * Removes every registration of `func` (matched with `===`); does nothing if there is none.
+ * Its cost does not grow with the number of registrations.
+ *
+ * @example
+ * ```ts
+ * atexit.register(flush); atexit.register(flush);
+ * atexit.unregister(flush); // both gone
+ * ```
+ */
+export function unregister(func: unknown): void {
+  const s = shared();
+  s.registry.remove(func);
+  settle(s);
+}
+
+/**
+ * Runs every registered handler now, newest first, and empties the registry. Synchronous
+ * handlers have run when this returns; the promise settles after the last handler, awaiting
+ * those that return a promise. It never rejects: failures go to the reporter.
+ *
+ * @example
+ * ```ts
+ * atexit.runExitFuncs();
+ * assert.equal(atexit.ncallbacks(), 0);
+ * ```
+ */
+export function runExitFuncs(): Promise<void> {
+  const s = shared();
+  const run = start(s, host(), { reason: 'manual' }, true, (outcome) => {
+    settle(s);
+    if (outcome.exit) end(outcome.exit.code);
+  });
+  return run.done.then(() => {});
+}
+
+/**
+ * Drops every registration without running it.
+ *
+ * @example
+ * ```ts
+ * atexit.clear();
+ * ```
+ */
+export function clear(): void {
+  const s = shared();
+  s.registry.clear();
+  settle(s);
+}
+
+/**
+ * The number of registrations waiting to run.
+ *
+ * @example
+ * ```ts
+ * atexit.register(flush);
+ * atexit.ncallbacks(); // 1
+ * ```
+ */
+export function ncallbacks(): number {
+  return shared().registry.size;
+}
+
+/**
+ * Ends the program gracefully: runs the handlers, awaiting the async ones within the
+ * deadline, then exits with `code` (default: the status the program would have had).
+ * Inside a running handler it only records `code` as the final status; `await` it to stop
+ * that handler there.
+ *
+ * @example
+ * ```ts
+ * server.on('fatal', () => atexit.exit(1));
+ * ```
+ */
+export function exit(code?: number): Promise<never> {
+  const s = shared();
+  const request = new ExitRequest(code);
+  if (s.run) {
+    s.run.outcome.exit = request;
+    const stopped = Promise.reject(request);
+    stopped.catch(() => {});
+    return stopped;
+  }
+  const ending: Ending = { reason: 'exit', code: code ?? exitCode() };
+  start(s, host(), ending, true, (outcome) => {
+    settle(s);
+    end((outcome.exit ?? request).code);
+  });
+  return new Promise<never>(() => {});
+}
+
+/**
+ * How the program is ending, while handlers run; `undefined` otherwise.
+ *
+ * @example
+ * ```ts
+ * atexit.register(() => {
+ *   const why = atexit.ending();
+ *   if (why?.reason === 'signal') log(`stopped by ${why.signal}`);
+ * });
+ * ```
+ */
+export function ending(): Ending | undefined {
+  return shared().ending;
+}
+
+/**
+ * Reads and changes the settings shared by every copy of the package: the `deadline` for
+ * async handlers (ms, default 10 000) and the `reporter` that receives failures.
+ *
+ * @example
+ * ```ts
+ * atexit.configure({ deadline: 5_000, reporter: ({ message, error }) => log.error(message, error) });
+ * ```
+ */
+export function configure(options: Partial<Options> = {}): Options {
+  const { deadline, reporter } = options;
+  if (deadline !== undefined && !(deadline > 0)) throw new RangeError('atexit.configure: deadline must be a positive number of ms');
+  if (reporter !== undefined && typeof reporter !== 'function') throw new TypeError('atexit.configure: reporter must be a function');
+  const current = shared().options;
+  if (deadline !== undefined) current.deadline = deadline;
+  if (reporter !== undefined) current.reporter = reporter;
+  return { ...current };
+}
+
+function add(func: Handler, args: unknown[] | undefined): void {
+  const s = shared();
+  s.registry.add(func, args);
+  s.uninstall ??= install(s);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return typeof value === 'string' ? 'a string' : `${typeof value} ${String(value)}`;
+}
+
+function isClass(func: Handler): boolean {
+  return typeof func.prototype === 'object' && /^class[\s{]/.test(Function.prototype.toString.call(func));
+}
+
+function decoratorContext(value: unknown): ClassMethodDecoratorContext | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const context = value as Partial<ClassMethodDecoratorContext>;
+  if (context.kind !== 'method' || typeof context.addInitializer !== 'function') return undefined;
+  if (!context.static) throw new TypeError('atexit.register decorates static methods only');
+  return context as ClassMethodDecoratorContext;
+}

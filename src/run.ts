@@ -1,0 +1,144 @@
+import type { Handler } from './registry.ts';
+import { nameOf, report, write } from './report.ts';
+import type { Ending, Shared } from './state.ts';
+
+/**
+ * Thrown in place of the runtime's exit function while a handler runs: Python's
+ * `SystemExit`. The handler stops there; the run goes on; the program then ends with `code`.
+ */
+export class ExitRequest {
+  constructor(readonly code: number | undefined) {}
+}
+
+/** What a runtime adapter lends to a run. */
+export interface Host {
+  /** Calls `call` with the runtime's exit function throwing an `ExitRequest` instead. */
+  guard<T>(call: () => T): T;
+  /** Prefix of `NODE_DEBUG=atexit` lines, such as `ATEXIT 1234:`; undefined when off. */
+  trace?: string | undefined;
+}
+
+export interface Outcome {
+  /** The last exit a handler asked for, if any. */
+  exit?: ExitRequest;
+  /** The deadline passed and the remaining handlers were skipped. */
+  late?: boolean;
+}
+
+export interface Run {
+  readonly outcome: Outcome;
+  /** Settles after the last handler (or the deadline); never rejects. */
+  readonly done: Promise<Outcome>;
+  /** Stops waiting and runs the remaining handlers synchronously: the runtime is exiting now. */
+  flush(): void;
+}
+
+/**
+ * Runs the shared registry, newest first. Synchronous handlers run inside this call; when
+ * `wait` is true a returned promise is awaited before the next handler, within the deadline.
+ * Every failure goes to the reporter; nothing is thrown out of here. `onEnd` is called
+ * synchronously when the run ends, so an adapter can end the program without a tick.
+ */
+export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEnd?: (outcome: Outcome) => void): Run {
+  const entries = s.registry.drain();
+  const outcome: Outcome = {};
+  const begun = performance.now();
+  let over = false;
+  let waiting = 0; // bumped to abandon the promise being awaited
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let settle!: (outcome: Outcome) => void;
+  const done = new Promise<Outcome>((resolve) => (settle = resolve));
+  const run: Run = { outcome, done, flush };
+  // A run can start inside a handler of another (runExitFuncs() re-entered): restore it after.
+  const outer = { run: s.run, ending: s.ending };
+  s.run = run;
+  s.ending = ending;
+
+  const trace = (func: Handler, how: string, since: number): void => {
+    if (host.trace) write(`${host.trace} ${nameOf(func)} ${how} after ${(performance.now() - since).toFixed(3)} ms`);
+  };
+  const failed = (func: Handler, error: unknown, since: number): void => {
+    if (error instanceof ExitRequest) {
+      outcome.exit = error;
+      trace(func, `asked to exit (${String(error.code)})`, since);
+    } else {
+      report(s.options.reporter, func, error);
+      trace(func, 'failed', since);
+    }
+  };
+  const finish = (): void => {
+    if (over) return;
+    over = true;
+    clearTimeout(timer);
+    entries.return();
+    if (s.run === run) Object.assign(s, outer);
+    settle(outcome);
+    onEnd?.(outcome);
+  };
+
+  function step(): void {
+    while (!over) {
+      const next = entries.next();
+      if (next.done) return finish();
+      const [func, args] = next.value;
+      const since = performance.now();
+      let value: unknown;
+      try {
+        value = host.guard(() => Reflect.apply(func, s.self.get(func), args ?? []));
+      } catch (error) {
+        failed(func, error, since);
+        continue;
+      }
+      const then = thenOf(value);
+      if (!then) {
+        trace(func, 'returned', since);
+      } else if (!wait) {
+        write(`atexit: ${nameOf(func)} returned a promise that cannot be awaited on this ending; end with atexit.exit() to await it`);
+        then.call(value, undefined, () => {});
+        trace(func, 'returned a promise, not awaited', since);
+      } else {
+        const ticket = ++waiting;
+        const resume = (error?: { error: unknown }) => {
+          if (ticket !== waiting || over) return;
+          if (error) failed(func, error.error, since);
+          else trace(func, 'resolved (awaited)', since);
+          step();
+        };
+        const left = s.options.deadline - (performance.now() - begun);
+        if (timer === undefined && left !== Infinity) {
+          timer = setTimeout(() => {
+            write(`atexit: deadline of ${s.options.deadline} ms passed while awaiting ${nameOf(func)}; the remaining handlers were skipped`);
+            outcome.late = true;
+            finish();
+          }, Math.max(0, left));
+        }
+        try {
+          then.call(value, () => resume(), (error: unknown) => resume({ error }));
+        } catch (error) {
+          resume({ error });
+        }
+        return;
+      }
+    }
+  }
+
+  function flush(): void {
+    waiting++;
+    wait = false;
+    clearTimeout(timer);
+    step();
+  }
+
+  step();
+  return run;
+}
+
+function thenOf(value: unknown): ((this: unknown, ok?: unknown, fail?: unknown) => unknown) | undefined {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
+  try {
+    const { then } = value as { then?: unknown };
+    return typeof then === 'function' ? (then as never) : undefined;
+  } catch {
+    return undefined;
+  }
+}

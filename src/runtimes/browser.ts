@@ -1,0 +1,2 @@
+// Placeholder until the browser adapter lands.
+export * from './node.ts';

@@ -1,0 +1,68 @@
+import { Registry, type Handler } from './registry.ts';
+import { printReport, type Reporter } from './report.ts';
+import type { Run } from './run.ts';
+
+/** Why the program is ending, as seen by the handlers (see `ending()`). */
+export type Ending =
+  /** The event loop drained; `code` is the status the program will end with. */
+  | { reason: 'natural'; code: number }
+  /** `process.exit(code)`, `Deno.exit(code)` or `atexit.exit(code)`. */
+  | { reason: 'exit'; code: number }
+  /** A terminating signal such as `'SIGTERM'`. */
+  | { reason: 'signal'; signal: string }
+  /** An uncaught exception or unhandled rejection (status 1). */
+  | { reason: 'error'; error: unknown }
+  /** The page is going away (browsers, `pagehide`). */
+  | { reason: 'pagehide' }
+  /** `runExitFuncs()` was called. */
+  | { reason: 'manual' };
+
+/** Settings shared by every copy of the package (see `configure()`). */
+export interface Options {
+  /** Milliseconds allowed for the whole run of async handlers; `Infinity` waits forever. */
+  deadline: number;
+  /** Receives every failure of a handler. */
+  reporter: Reporter;
+}
+
+/** The one process-wide (per worker) state, shared by every loaded copy of the package. */
+export interface Shared {
+  readonly version: 1;
+  readonly registry: Registry;
+  readonly options: Options;
+  /** `this` for handlers registered as static-method decorators. */
+  readonly self: WeakMap<Handler, unknown>;
+  /** The run in progress, if any. */
+  run?: Run | undefined;
+  ending?: Ending | undefined;
+  /** Set while the runtime adapter's listeners are installed. */
+  uninstall?: (() => void) | undefined;
+}
+
+const KEY = Symbol.for('atexit/1');
+let mine: Shared | undefined;
+
+/** Finds or creates the shared state; tolerates a foreign or frozen value under our key. */
+export function shared(): Shared {
+  if (mine) return mine;
+  const found = (globalThis as Record<symbol, unknown>)[KEY] as Shared | undefined;
+  if (typeof found === 'object' && found !== null && found.version === 1 && found.registry instanceof Object) {
+    return (mine = found);
+  }
+  mine = { version: 1, registry: new Registry(), options: { deadline: 10_000, reporter: printReport }, self: new WeakMap() };
+  try {
+    Object.defineProperty(globalThis, KEY, { value: mine, configurable: true });
+  } catch {
+    // A frozen global or a foreign non-configurable value: this copy keeps its own registry.
+  }
+  return mine;
+}
+
+/** Removes the adapter's listeners once nothing is registered and nothing runs. */
+export function settle(s: Shared): void {
+  if (s.registry.size === 0 && !s.run && s.uninstall) {
+    const { uninstall } = s;
+    s.uninstall = undefined;
+    uninstall();
+  }
+}
