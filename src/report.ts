@@ -15,7 +15,7 @@ export type Reporter = (report: Unraisable) => void;
 /** One line to stderr (the console in a browser); never throws, output may be gone. */
 export function write(text: string): void {
   try {
-    globalThis.console.error(text);
+    console.error(text);
   } catch {
     // stderr closed, console replaced: nothing left to tell.
   }
@@ -24,65 +24,40 @@ export function write(text: string): void {
 /** The default reporter: the message line, then the stack or the best string we can get. */
 export const printReport: Reporter = ({ message, error }) => write(`${message}:\n${describe(error)}`);
 
-/** Hands a failure to the reporter; a reporter that throws falls back to the default one. */
+/** Hands a failure to the reporter; if the reporter itself throws, the default one prints it. */
 export function report(reporter: Reporter, handler: Handler, error: unknown): void {
   const unraisable = { message: `Exception ignored in atexit callback ${nameOf(handler)}`, error, handler };
   try {
     reporter(unraisable);
-  } catch (failure) {
-    printReport({ ...unraisable, message: 'Exception ignored in atexit reporter' , error: failure });
+  } catch {
     printReport(unraisable);
   }
 }
 
 export function nameOf(func: Handler): string {
   try {
-    const { name } = func;
-    if (typeof name === 'string' && name !== '') return name;
+    return (typeof func.name === 'string' && func.name) || '<anonymous>';
   } catch {
-    // a hostile `name` getter
+    return '<anonymous>'; // a hostile `name` getter
   }
-  return '<anonymous>';
 }
 
-/** A printable form of any thrown value; never throws, follows `cause` without looping. */
-export function describe(error: unknown, seen = new Set<unknown>()): string {
-  let text: string;
+/** A printable form of any thrown value: its stack, else its string form, else JSON; never throws. */
+export function describe(error: unknown): string {
+  let text = '<unprintable value>';
   try {
-    text = describeOne(error);
-  } catch {
-    return '<unprintable value>';
-  }
-  seen.add(error);
-  try {
-    const cause = typeof error === 'object' && error !== null && 'cause' in error ? error.cause : undefined;
-    if (cause !== undefined && !seen.has(cause) && seen.size < 8) text += `\nCaused by: ${describe(cause, seen)}`;
-  } catch {
-    // a hostile `cause` getter: the error itself is printed already
-  }
-  return text;
-}
-
-function describeOne(error: unknown): string {
-  if (typeof error !== 'object' || error === null) {
-    return typeof error === 'function' ? `[function ${nameOf(error as Handler)}]` : String(error);
-  }
-  const { stack } = error as { stack?: unknown };
-  if (typeof stack === 'string' && stack !== '') return stack;
-  const { name, message } = error as { name?: unknown; message?: unknown };
-  if (typeof message === 'string') return typeof name === 'string' ? `${name}: ${message}` : message;
-  let text: string | undefined;
-  try {
+    const { stack } = Object(error) as { stack?: unknown };
+    if (typeof stack === 'string' && stack) return stack;
     text = String(error);
   } catch {
-    // no usable toString (a null prototype, a throwing one)
+    // a throwing getter, a revoked Proxy, no toString at all
   }
-  if (text !== undefined && text !== '[object Object]') return text;
-  try {
-    const json = JSON.stringify(error);
-    if (json !== undefined) return json;
-  } catch {
-    // cycles, BigInt, throwing getters
+  if (text.startsWith('[object ') || text === '<unprintable value>') {
+    try {
+      text = JSON.stringify(error) ?? text;
+    } catch {
+      // cycles, BigInt, more throwing getters
+    }
   }
-  return text ?? Object.prototype.toString.call(error);
+  return text;
 }

@@ -12,8 +12,11 @@ export class ExitRequest {
 
 /** What a runtime adapter lends to a run. */
 export interface Host {
-  /** Calls `call` with the runtime's exit function throwing an `ExitRequest` instead. */
-  guard<T>(call: () => T): T;
+  /**
+   * Calls a handler with the runtime's exit function throwing an `ExitRequest` instead (and
+   * turns a registration of that exit function itself into one).
+   */
+  call(func: Handler, self: unknown, args: readonly unknown[]): unknown;
   /** Prefix of `NODE_DEBUG=atexit` lines, such as `ATEXIT 1234:`; undefined when off. */
   trace?: string | undefined;
 }
@@ -54,17 +57,14 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   s.run = run;
   s.ending = ending;
 
+  // NODE_DEBUG=atexit: one line per handler, with how it ended and how long it took.
   const trace = (func: Handler, how: string, since: number): void => {
-    if (host.trace) write(`${host.trace} ${nameOf(func)} ${how} after ${(performance.now() - since).toFixed(3)} ms`);
+    if (host.trace) write(`${host.trace} ${nameOf(func)} ${how} in ${(performance.now() - since).toFixed(3)} ms`);
   };
   const failed = (func: Handler, error: unknown, since: number): void => {
-    if (error instanceof ExitRequest) {
-      outcome.exit = error;
-      trace(func, `asked to exit (${String(error.code)})`, since);
-    } else {
-      report(s.options.reporter, func, error);
-      trace(func, 'failed', since);
-    }
+    if (error instanceof ExitRequest) outcome.exit = error;
+    else report(s.options.reporter, func, error);
+    trace(func, error instanceof ExitRequest ? `asked to exit (${error.code})` : 'failed', since);
   };
   const finish = (): void => {
     if (over) return;
@@ -77,14 +77,12 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   };
 
   function step(): void {
-    while (!over) {
-      const next = entries.next();
-      if (next.done) return finish();
+    for (let next; !over && !(next = entries.next()).done; ) {
       const [func, args] = next.value;
       const since = performance.now();
       let value: unknown;
       try {
-        value = host.guard(() => Reflect.apply(func, s.self.get(func), args ?? []));
+        value = host.call(func, s.self.get(func), args ?? []);
       } catch (error) {
         failed(func, error, since);
         continue;
@@ -93,24 +91,24 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
       if (!then) {
         trace(func, 'returned', since);
       } else if (!wait) {
-        write(`atexit: ${nameOf(func)} returned a promise that cannot be awaited on this ending; end with atexit.exit() to await it`);
+        write(`atexit: cannot await ${nameOf(func)} on this ending; end with atexit.exit() to await it`);
         then.call(value, undefined, () => {});
-        trace(func, 'returned a promise, not awaited', since);
+        trace(func, 'returned a promise, not awaited,', since);
       } else {
         const ticket = ++waiting;
-        const resume = (error?: { error: unknown }) => {
+        const resume = (error?: { error: unknown }): void => {
           if (ticket !== waiting || over) return;
           if (error) failed(func, error.error, since);
-          else trace(func, 'resolved (awaited)', since);
+          else trace(func, 'resolved, awaited,', since);
           step();
         };
-        const left = s.options.deadline - (performance.now() - begun);
-        if (timer === undefined && left !== Infinity) {
+        const { deadline } = s.options;
+        if (timer === undefined && deadline !== Infinity) {
           timer = setTimeout(() => {
-            write(`atexit: deadline of ${s.options.deadline} ms passed while awaiting ${nameOf(func)}; the remaining handlers were skipped`);
+            write(`atexit: deadline of ${deadline} ms passed awaiting ${nameOf(func)}; remaining handlers skipped`);
             outcome.late = true;
             finish();
-          }, Math.max(0, left));
+          }, Math.max(0, deadline - (performance.now() - begun)));
         }
         try {
           then.call(value, () => resume(), (error: unknown) => resume({ error }));
@@ -120,6 +118,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
         return;
       }
     }
+    finish();
   }
 
   function flush(): void {

@@ -1,4 +1,4 @@
-import { Registry, type Handler } from './registry.ts';
+import { createRegistry, type Handler, type Registry } from './registry.ts';
 import { printReport, type Reporter } from './report.ts';
 import type { Run } from './run.ts';
 
@@ -49,7 +49,7 @@ export function shared(): Shared {
   if (typeof found === 'object' && found !== null && found.version === 1 && found.registry instanceof Object) {
     return (mine = found);
   }
-  mine = { version: 1, registry: new Registry(), options: { deadline: 10_000, reporter: printReport }, self: new WeakMap() };
+  mine = { version: 1, registry: createRegistry(), options: { deadline: 10_000, reporter: printReport }, self: new WeakMap() };
   try {
     Object.defineProperty(globalThis, KEY, { value: mine, configurable: true });
   } catch {

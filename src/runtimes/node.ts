@@ -1,5 +1,5 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
-import { ExitRequest, start, type Host } from '../run.ts';
+import { ExitRequest, start, type Host, type Outcome } from '../run.ts';
 import { settle, type Ending, type Shared } from '../state.ts';
 
 /** The part of `process` we use, checked by shape before use. */
@@ -15,47 +15,36 @@ interface Proc {
   env?: Record<string, string | undefined>;
 }
 
-// SIGBREAK is Ctrl+Break on Windows. Never SIGSEGV, SIGBUS, SIGFPE, SIGILL (listening to a
-// real fault loops forever), SIGPROF, SIGTRAP (profilers, debuggers), SIGUSR1 (the
-// inspector) or SIGPIPE (ignored by default, and not an ending).
-const NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGBREAK: 21 };
-
 function proc(): Proc | undefined {
-  const p = (globalThis as unknown as { process?: Partial<Proc> }).process;
-  if (
-    typeof p === 'object' && p !== null &&
-    typeof p.on === 'function' && typeof p.removeListener === 'function' && typeof p.listenerCount === 'function' &&
-    typeof p.kill === 'function' && typeof p.exit === 'function' && typeof p.pid === 'number'
-  ) {
-    return p as Proc;
-  }
-  return undefined;
+  const p = (globalThis as unknown as { process?: Record<string, unknown> }).process;
+  const ok = p && ['on', 'removeListener', 'listenerCount', 'kill', 'exit'].every((name) => typeof p[name] === 'function');
+  return ok ? (p as unknown as Proc) : undefined;
 }
 
 export function host(): Host {
   const p = proc();
   let trace: string | undefined;
   try {
-    if (p && /(^|,)\s*(atexit|\*)\s*(,|$)/i.test(p.env?.NODE_DEBUG ?? '')) trace = `ATEXIT ${p.pid}:`;
+    if (/(^|,)\s*(atexit|\*)\s*(,|$)/i.test(p?.env?.NODE_DEBUG ?? '')) trace = `ATEXIT ${p!.pid}:`;
   } catch {
     // env may be guarded (Deno without --allow-env)
   }
   return {
     trace,
-    guard(call) {
-      if (!p) return call();
-      const real = p.exit;
+    call(func, self, args) {
+      const real = p?.exit;
+      if (func === real) throw new ExitRequest(args[0] as number | undefined);
       try {
-        p.exit = (code?: number) => {
+        p!.exit = (code) => {
           throw new ExitRequest(code);
         };
       } catch {
-        return call(); // a frozen process: exits cannot be caught
+        return Reflect.apply(func, self, args); // no process, or a frozen one: exits cannot be caught
       }
       try {
-        return call();
+        return Reflect.apply(func, self, args);
       } finally {
-        p.exit = real;
+        p!.exit = real!;
       }
     },
   };
@@ -63,8 +52,7 @@ export function host(): Host {
 
 /** The status the program would end with now. */
 export function exitCode(): number {
-  const code = Number(proc()?.exitCode ?? 0);
-  return Number.isInteger(code) ? code : 0;
+  return Number(proc()?.exitCode) | 0;
 }
 
 /** Ends the program now; `undefined` keeps the status it would have had. */
@@ -75,47 +63,18 @@ export function end(code: number | undefined): void {
 export function install(s: Shared): () => void {
   const p = proc();
   if (!p) return () => {};
-  const signals = p.platform === 'win32' ? ['SIGHUP', 'SIGINT', 'SIGBREAK'] : ['SIGHUP', 'SIGINT', 'SIGTERM'];
+  // SIGBREAK is Ctrl+Break on Windows, where SIGTERM never arrives. Never SIGSEGV, SIGBUS,
+  // SIGFPE, SIGILL (listening to a real fault loops forever), SIGPROF, SIGTRAP (profilers,
+  // debuggers), SIGUSR1 (the inspector) or SIGPIPE (ignored by default; not an ending).
+  const signals = ['SIGHUP', 'SIGINT', p.platform === 'win32' ? 'SIGBREAK' : 'SIGTERM'];
   let failure: { error: unknown } | undefined;
 
-  const onError = (error: unknown): void => {
-    failure = { error };
-  };
-  // The loop drained: there is still time to await.
-  const onBeforeExit = (): void => {
-    if (s.run) return;
-    start(s, host(), { reason: 'natural', code: exitCode() }, true, (outcome) => {
+  /** Runs the handlers, awaiting; then ends as asked by a handler, or as `otherwise` says. */
+  const runThenEnd = (ending: Ending, otherwise: (outcome: Outcome) => void): void => {
+    start(s, host(), ending, true, (outcome) => {
       settle(s);
       if (outcome.exit) p.exit(outcome.exit.code);
-      else if (outcome.late) p.exit(); // work left behind by a stuck handler must not hold the program
-    });
-  };
-  // process.exit(), an uncaught error, or the end after beforeExit: synchronous from here on.
-  const onExit = (code: number): void => {
-    if (s.run) {
-      // An exit during our own async run (a handler's awaited part, or other code).
-      s.run.outcome.exit = new ExitRequest(code);
-      s.run.flush();
-    } else {
-      const ending: Ending = failure ? { reason: 'error', error: failure.error } : { reason: 'exit', code };
-      const { outcome } = start(s, host(), ending, false);
-      if (outcome.exit?.code !== undefined) {
-        try {
-          p.exitCode = outcome.exit.code;
-        } catch {
-          // an invalid code: keep the one Node had
-        }
-      }
-    }
-    settle(s);
-  };
-  const onSignal = (signal: string): void => {
-    if (s.run) return die(signal); // a second signal while handlers run: stop now
-    if (p.listenerCount(signal) > 1) return; // the program has its own listener: it decides
-    start(s, host(), { reason: 'signal', signal }, true, (outcome) => {
-      settle(s);
-      if (outcome.exit) p.exit(outcome.exit.code);
-      else die(signal);
+      else otherwise(outcome);
     });
   };
   const die = (signal: string): void => {
@@ -123,23 +82,48 @@ export function install(s: Shared): () => void {
     try {
       p.kill(p.pid, signal);
     } catch {
-      // Windows cannot send SIGHUP to itself: end with the shell's code for it instead.
-      p.exit(128 + (NUMBERS[signal] ?? 0));
+      // Windows cannot send SIGHUP to itself: end with the shell's status for it instead.
+      p.exit(128 + ({ SIGHUP: 1, SIGINT: 2 }[signal] ?? 21));
     }
   };
 
-  const listeners: [string, (...args: never[]) => void][] = [
-    ['uncaughtExceptionMonitor', onError],
-    ['beforeExit', onBeforeExit],
-    ['exit', onExit],
-    ...signals.map((signal): [string, () => void] => [signal, () => onSignal(signal)]),
+  const listeners: [string, (arg: never) => void][] = [
+    ['uncaughtExceptionMonitor', (error: unknown) => (failure = { error })],
+    // The loop drained: there is still time to await.
+    ['beforeExit', () => s.run || runThenEnd({ reason: 'natural', code: exitCode() }, (outcome) => outcome.late && p.exit())],
+    // process.exit(), an uncaught error, or the end after beforeExit: synchronous from here on.
+    [
+      'exit',
+      (code: number) => {
+        if (s.run) {
+          // An exit during our own async run (a handler's awaited part, or other code).
+          s.run.outcome.exit = new ExitRequest(code);
+          s.run.flush();
+        } else {
+          const { outcome } = start(s, host(), failure ? { reason: 'error', ...failure } : { reason: 'exit', code }, false);
+          try {
+            if (outcome.exit?.code !== undefined) p.exitCode = outcome.exit.code;
+          } catch {
+            // an invalid code: keep the one the runtime had
+          }
+        }
+        settle(s);
+      },
+    ],
+    ...signals.map((signal): [string, () => void] => [
+      signal,
+      () => {
+        if (s.run) die(signal); // a second signal while handlers run: stop now
+        else if (p.listenerCount(signal) < 2) runThenEnd({ reason: 'signal', signal }, () => die(signal));
+        // else the program has its own listener: it decides, and handlers run at the real end
+      },
+    ]),
   ];
   for (const [event, listener] of listeners) p.on(event, listener);
   let installed = true;
   function uninstall(): void {
-    if (!installed) return;
+    if (installed) for (const [event, listener] of listeners) p!.removeListener(event, listener);
     installed = false;
-    for (const [event, listener] of listeners) p!.removeListener(event, listener);
   }
   return uninstall;
 }
