@@ -1,0 +1,110 @@
+// Endings that differ between runtimes, run on the runtime ATEXIT_RUNTIME selects (see
+// scripts/matrix.js). Fixtures live in test/runtimes/fixtures and import the package by name.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { test } from 'node:test';
+import { command, run as runFixture, runtime } from '../harness.js';
+
+const run = (name, options) => runFixture(`../runtimes/fixtures/${name}`, options);
+const deno = runtime === 'deno';
+const onlyDeno = !deno && 'Deno only';
+
+test(`pre-check: the runtime really is ${runtime}, and it loads its own build`, async () => {
+  const r = await run('which.mjs');
+  assert.equal(r.status, 0, r.stderr);
+  const { runtime: seen, build } = JSON.parse(r.stdout);
+  const expected = {
+    node: new RegExp(`^node ${process.version.replace(/\./g, '\\.')}$`),
+    node22: /^node v22\./,
+    node24: /^node v24\./,
+    deno: /^deno 2\./,
+    bun: /^bun 1\./,
+  }[runtime];
+  assert.match(seen, expected);
+  assert.match(build, deno ? /\/dist\/deno\.js$/ : /\/dist\/index\.js$/);
+});
+
+for (const [how, status, expected] of [
+  ['throw', 1, 'uncaught one'],
+  ['reject', 1, 'unhandled one'],
+  ['throw', 5, 'uncaught one'],
+  ['reject', 6, 'unhandled one'],
+]) {
+  const why = status === 1 ? '' : `, and a handler's process.exit(${status}) gives the status`;
+  test(`${how}: handlers run once, ending() is 'error', the error is printed${why}`, async () => {
+    const r = await run('failure.mjs', { args: status === 1 ? [how] : [how, String(status)] });
+    assert.match(r.stdout, /^ending \{"reason":"error"[^\n]*\}\n$/);
+    assert.match(r.stderr, new RegExp(expected));
+    assert.doesNotMatch(r.stderr, /Exception ignored/);
+    assert.deepEqual([r.status, r.signal], [status, null]);
+  });
+}
+
+for (const [args, status, code] of [[['exit'], 0, 0], [['exit2'], 2, 2], [['exit2', '7'], 7, 2]]) {
+  test(`process.exit(${args[0] === 'exit' ? '' : 2})${args[1] ? ' then a handler exits with 7' : ''}: status ${status}`, async () => {
+    const r = await run('failure.mjs', { args });
+    assert.equal(r.stdout, `ending {"reason":"exit","code":${code}}\n`);
+    assert.deepEqual([r.status, r.signal, r.stderr], [status, null, '']);
+  });
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  test(`${signal} with nothing else keeping the program alive: re-raised, the parent sees ${signal}`, async () => {
+    const r = await run('signal-alone.mjs', { signals: [signal] });
+    assert.equal(r.stdout, 'READY\nasync handler\nsync handler\n');
+    assert.deepEqual([r.status, r.signal], [null, signal]);
+  });
+}
+
+test('SIGTERM with a process.on listener of the program: handlers wait for the real end', async () => {
+  const r = await run('signal-alone.mjs', { args: ['listener', 'SIGTERM'], signals: ['SIGTERM'] });
+  assert.equal(r.stdout, 'READY\nuser listener\nasync handler\nsync handler\n');
+  assert.deepEqual([r.status, r.signal], [0, null]);
+});
+
+for (const [how, code] of [['natural', 0], ['exit', 3], ['throw', 1]]) {
+  test(`node:worker_threads worker ending by ${how}: its own handlers run, then the main ones`, async () => {
+    const r = await run('worker.mjs', { args: [how] });
+    const worker = 'worker handler 2\nworker handler 1 (0 left)\n';
+    // Bun fires the main thread's 'error' before the worker's exit listeners; Node after them.
+    const lines = r.stdout.split('\n').filter((line) => !line.startsWith('main saw worker error'));
+    assert.equal(lines.join('\n'), `${worker}worker exit ${code}\nmain handler\n`);
+    if (how === 'throw') assert.match(r.stdout, /main saw worker error: worker boom\n/);
+    assert.deepEqual([r.status, r.signal], [0, null]);
+  });
+}
+
+for (const [how, stdout, status] of [
+  ['exit', 'handler (exit)\n', 3],
+  ['exitCode', 'handler (natural)\n', 4],
+  ['handler-exit', 'handler (natural)\n', 5],
+  ['handled', 'still running\nhandler (natural)\n', 0],
+  ['handled-node', 'still running\nhandler (natural)\n', 0],
+]) {
+  test(`Deno: ${how}`, { skip: onlyDeno }, async () => {
+    const r = await run('deno.mjs', { args: [how] });
+    assert.equal(r.stdout, stdout);
+    assert.deepEqual([r.status, r.signal, r.stderr], [status, null, '']);
+  });
+}
+
+for (const [how, code] of [['exit', 5], ['pexit', 6]]) {
+  test(`Deno: a Web Worker ending with ${how === 'exit' ? 'Deno' : 'process'}.exit(${code}) runs its own handlers`, { skip: onlyDeno }, async () => {
+    const r = await run('deno-worker.mjs', { args: [how] });
+    assert.equal(r.stdout, `worker handler ({"reason":"exit","code":${code}})\nmain handler\n`);
+    assert.deepEqual([r.status, r.signal], [0, null]);
+  });
+}
+
+test('Deno without --allow-run: a signal ends the program with status 128 + n, no permission prompt', { skip: onlyDeno }, async () => {
+  const [file, argv] = command(new URL('fixtures/signal-alone.mjs', import.meta.url).pathname);
+  const child = spawn(file, argv.filter((arg) => arg !== '-A'), { stdio: ['ignore', 'pipe', 'pipe'], cwd: new URL('../..', import.meta.url) });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => {
+    stdout += chunk;
+    if (stdout === 'READY\n') child.kill('SIGTERM');
+  });
+  const [status, signal] = await new Promise((resolve) => child.on('close', (...end) => resolve(end)));
+  assert.equal(stdout, 'READY\nasync handler\nsync handler\n');
+  assert.deepEqual([status, signal], [143, null]);
+});
