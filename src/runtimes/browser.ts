@@ -1,2 +1,44 @@
-// Placeholder until the browser adapter lands.
-export * from './node.ts';
+// Browsers (and any other JavaScript host without `process` or `Deno`): the page's end is a
+// `pagehide` that is not persisted (the page is not kept in the back/forward cache). Never
+// `beforeunload` (it blocks the back/forward cache and is not fired on mobile) nor `unload`
+// (deprecated, and not fired when a mobile browser discards a page).
+// Nothing here touches `process` or `Deno`.
+import { start, type Host } from '../run.ts';
+import { settle, type Shared } from '../state.ts';
+
+interface Target {
+  addEventListener(type: string, listener: (event: Event) => void): void;
+  removeEventListener(type: string, listener: (event: Event) => void): void;
+}
+
+export function host(): Host {
+  // A page has no exit function to turn into a SystemExit.
+  return { call: (func, self, args) => Reflect.apply(func, self, args) };
+}
+
+/** A page has no exit status. */
+export function exitCode(): number {
+  return 0;
+}
+
+/**
+ * A page cannot end itself: after `atexit.exit()` has run (and awaited) the handlers, the page
+ * stays as it is and the returned promise never settles. The code is ignored.
+ */
+export function end(_code: number | undefined): void {}
+
+export function install(s: Shared): () => void {
+  const g = globalThis as unknown as Partial<Target>;
+  if (typeof g.addEventListener !== 'function' || typeof g.removeEventListener !== 'function') return () => {};
+  const target = g as Target;
+  // The page is going away for good: run synchronously, nothing can be awaited here (a
+  // returned promise gets the one-line notice). A persisted page may come back: keep them.
+  const onPageHide = (event: Event): void => {
+    if ((event as PageTransitionEvent).persisted) return;
+    if (s.run) s.run.flush(); // a run still awaiting (runExitFuncs, atexit.exit) ends here
+    else start(s, host(), { reason: 'pagehide' }, false);
+    settle(s);
+  };
+  target.addEventListener('pagehide', onPageHide);
+  return () => target.removeEventListener('pagehide', onPageHide);
+}

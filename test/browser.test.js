@@ -1,0 +1,80 @@
+// The browser build in real headless Chromium (Debian's package, driven by playwright-core):
+// a page registers handlers that record into localStorage, the test navigates away, and a
+// second page of the same origin reads the record. Skips when /usr/bin/chromium is missing.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { test } from 'node:test';
+
+const chromium = '/usr/bin/chromium';
+const skip = !existsSync(chromium) && `no Chromium at ${chromium} (install the Debian package: apt-get install chromium)`;
+
+const first = `<!doctype html><title>first</title><script type="module">
+import * as atexit from '/atexit.js';
+const record = (...entry) => {
+  const log = JSON.parse(localStorage.getItem('log') ?? '[]');
+  log.push(entry);
+  localStorage.setItem('log', JSON.stringify(log));
+};
+const error = console.error;
+console.error = (...args) => (record('console.error', args.join(' ')), error(...args));
+atexit.register((...args) => record('first', ...args), 1, { two: 2 });
+atexit.register(function bad() {
+  throw new Error('boom');
+});
+atexit.register(async function later() {
+  record('later started');
+  await new Promise(() => {});
+});
+atexit.register(() => record('last', atexit.ending()));
+window.atexit = atexit;
+window.ready = true;
+</script>`;
+const second = '<!doctype html><title>second</title>';
+
+function serve() {
+  const bundle = readFileSync(new URL('../dist/browser.js', import.meta.url));
+  const server = createServer((req, res) => {
+    const [type, body] =
+      req.url === '/atexit.js' ? ['text/javascript', bundle] : req.url === '/first.html' ? ['text/html', first] : ['text/html', second];
+    res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+test('browser: handlers run once on a pagehide that is not persisted, LIFO, with arguments', { skip, timeout: 60_000 }, async () => {
+  const { chromium: launcher } = await import('playwright-core');
+  const server = await serve();
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const browser = await launcher.launch({
+    executablePath: chromium,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${origin}/first.html`);
+    await page.waitForFunction(() => window.ready === true);
+    assert.equal(await page.evaluate(() => typeof process + typeof Deno), 'undefinedundefined');
+
+    // Kept in the back/forward cache: the page may come back, so nothing runs yet.
+    const kept = await page.evaluate(() => {
+      dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
+      return [localStorage.getItem('log'), window.atexit.ncallbacks()];
+    });
+    assert.deepEqual(kept, [null, 4]);
+
+    await page.goto(`${origin}/second.html`);
+    const log = await page.evaluate(() => JSON.parse(localStorage.getItem('log') ?? '[]'));
+    assert.equal(log.length, 5, JSON.stringify(log));
+    assert.deepEqual(log[0], ['last', { reason: 'pagehide' }]);
+    assert.deepEqual(log[1], ['later started']);
+    assert.equal(log[2][0], 'console.error');
+    assert.match(log[2][1], /^atexit: .*\blater\b.*atexit\.exit\(\)/);
+    assert.equal(log[3][0], 'console.error');
+    assert.match(log[3][1], /^Exception ignored in atexit callback bad:\nError: boom\n/);
+    assert.deepEqual(log[4], ['first', 1, { two: 2 }]);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
