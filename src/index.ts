@@ -13,7 +13,7 @@
 import type { Handler } from './registry.ts';
 import { ExitRequest, start } from './run.ts';
 import { end, exitCode, host, install } from './runtime.ts';
-import { settle, shared, type Ending, type Options } from './state.ts';
+import { settle, shared, type Ending, type Options, type Shared } from './state.ts';
 
 export type { Handler } from './registry.ts';
 export type { Reporter, Unraisable } from './report.ts';
@@ -32,24 +32,22 @@ export type { Ending, Options } from './state.ts';
  * class Db { @atexit.register static close() { this.pool.end(); } }
  * ```
  */
-export function register<F extends Handler>(func: F, ...args: Parameters<F>): F;
+export function register<F extends Handler>(func: F, ...args: NoInfer<Parameters<F>>): F;
 export function register<F extends Handler, C>(method: F, context: ClassMethodDecoratorContext<C, F> & { static: true }): F;
 export function register(func: Handler, ...args: unknown[]): Handler {
-  if (typeof func !== 'function') {
-    throw new TypeError(`atexit.register: the first argument must be callable, got ${arguments.length ? kindOf(func) : 'nothing'}`);
-  }
-  if (isClass(func)) {
-    throw new TypeError(`atexit.register: ${func.name || 'a class'} is a class, which cannot be called without new`);
+  // A class is a function that throws unless called with `new`: refuse it now, not at exit.
+  if (typeof func !== 'function' || isClass(func)) {
+    throw new TypeError(`atexit.register: expected a function, got ${arguments.length ? describeValue(func) : 'nothing'}`);
   }
   const s = shared();
   const context = args.length === 1 ? decoratorContext(args[0]) : undefined;
   if (context) {
     context.addInitializer(function (this: unknown) {
       s.self.set(func, this);
-      add(func, undefined);
+      add(s, func, undefined);
     });
   } else {
-    add(func, args.length ? args : undefined);
+    add(s, func, args.length ? args : undefined);
   }
   return func;
 }
@@ -157,7 +155,7 @@ export function exit(code?: number): Promise<never> {
  * ```
  */
 export function ending(): Ending | undefined {
-  return shared().ending;
+  return shared().run?.ending;
 }
 
 /**
@@ -170,35 +168,41 @@ export function ending(): Ending | undefined {
  * ```
  */
 export function configure(options: Partial<Options> = {}): Options {
-  const { deadline, reporter } = options;
-  if (deadline !== undefined && !(deadline > 0)) throw new RangeError('atexit.configure: deadline must be a positive number of ms');
-  if (reporter !== undefined && typeof reporter !== 'function') throw new TypeError('atexit.configure: reporter must be a function');
   const current = shared().options;
-  if (deadline !== undefined) current.deadline = deadline;
-  if (reporter !== undefined) current.reporter = reporter;
+  const { deadline = current.deadline, reporter = current.reporter } = options;
+  if (!(deadline > 0) || typeof reporter !== 'function') {
+    throw new TypeError('atexit.configure: deadline must be a number of ms above 0, reporter a function');
+  }
+  Object.assign(current, { deadline, reporter });
   return { ...current };
 }
 
-function add(func: Handler, args: unknown[] | undefined): void {
-  const s = shared();
+function add(s: Shared, func: Handler, args: unknown[] | undefined): void {
   s.registry.add(func, args);
   s.uninstall ??= install(s);
 }
 
-function kindOf(value: unknown): string {
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  return typeof value === 'string' ? 'a string' : `${typeof value} ${String(value)}`;
+function isClass(func: Handler): boolean {
+  try {
+    return typeof func.prototype === 'object' && /^class\b/.test(Function.prototype.toString.call(func));
+  } catch {
+    return false; // a Proxy whose traps throw: callable all the same
+  }
 }
 
-function isClass(func: Handler): boolean {
-  return typeof func.prototype === 'object' && /^class[\s{]/.test(Function.prototype.toString.call(func));
+function describeValue(value: unknown): string {
+  if (typeof value === 'function') return `class ${value.name}`;
+  if (Array.isArray(value)) return 'an array';
+  return value === null || typeof value === 'object' ? String(value && 'an object') : `${typeof value} ${String(value)}`;
 }
 
 function decoratorContext(value: unknown): ClassMethodDecoratorContext | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const context = value as Partial<ClassMethodDecoratorContext>;
-  if (context.kind !== 'method' || typeof context.addInitializer !== 'function') return undefined;
-  if (!context.static) throw new TypeError('atexit.register decorates static methods only');
-  return context as ClassMethodDecoratorContext;
+  try {
+    const context = value as ClassMethodDecoratorContext;
+    if (context.kind !== 'method' || typeof context.addInitializer !== 'function') return undefined;
+    if (context.static) return context;
+  } catch {
+    return undefined; // not an object we may look into (null, a revoked Proxy): an argument
+  }
+  throw new TypeError('atexit.register decorates static methods only');
 }

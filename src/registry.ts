@@ -98,7 +98,7 @@ export function createRegistry(): Registry {
         }
       } finally {
         draining--;
-        if (mine === epoch) registry.clear();
+        registry.clear(); // also what was registered meanwhile, as in CPython
       }
     },
   };

@@ -42,21 +42,20 @@ export function nameOf(func: Handler): string {
   }
 }
 
-/** A printable form of any thrown value: its stack, else its string form, else JSON; never throws. */
+/**
+ * A printable form of any thrown value, never throwing: its stack, else its string form, else
+ * JSON, else its name (an Error whose message cannot be read).
+ */
 export function describe(error: unknown): string {
   let text = '<unprintable value>';
-  try {
-    const { stack } = Object(error) as { stack?: unknown };
-    if (typeof stack === 'string' && stack) return stack;
-    text = String(error);
-  } catch {
-    // a throwing getter, a revoked Proxy, no toString at all
-  }
-  if (text.startsWith('[object ') || text === '<unprintable value>') {
+  for (const form of [(e: unknown) => Object(e).stack, String, JSON.stringify, (e: unknown) => Object(e).name]) {
     try {
-      text = JSON.stringify(error) ?? text;
+      const found: unknown = form(error);
+      if (typeof found !== 'string' || !found) continue;
+      if (!/^\[object |^\{\}$/.test(found)) return found;
+      if (found === '{}') text = found;
     } catch {
-      // cycles, BigInt, more throwing getters
+      // a throwing getter or toString, a revoked Proxy, a cycle, a BigInt
     }
   }
   return text;

@@ -10,6 +10,15 @@ export class ExitRequest {
   constructor(readonly code: number | undefined) {}
 }
 
+/** `instanceof` that survives a revoked Proxy thrown by a handler. */
+const isExit = (error: unknown): error is ExitRequest => {
+  try {
+    return error instanceof ExitRequest;
+  } catch {
+    return false;
+  }
+};
+
 /** What a runtime adapter lends to a run. */
 export interface Host {
   /**
@@ -30,9 +39,16 @@ export interface Outcome {
 
 export interface Run {
   readonly outcome: Outcome;
+  readonly ending: Ending;
+  /** The run this one started inside of (`runExitFuncs()` called by a handler), if any. */
+  readonly outer: Run | undefined;
+  over: boolean;
   /** Settles after the last handler (or the deadline); never rejects. */
   readonly done: Promise<Outcome>;
-  /** Stops waiting and runs the remaining handlers synchronously: the runtime is exiting now. */
+  /**
+   * Stops waiting and runs the remaining handlers synchronously, without `onEnd`: the runtime
+   * is ending the program now, by itself.
+   */
   flush(): void;
 }
 
@@ -46,38 +62,40 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   const entries = s.registry.drain();
   const outcome: Outcome = {};
   const begun = performance.now();
-  let over = false;
   let waiting = 0; // bumped to abandon the promise being awaited
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let current: Handler; // the handler being awaited
   let settle!: (outcome: Outcome) => void;
   const done = new Promise<Outcome>((resolve) => (settle = resolve));
-  const run: Run = { outcome, done, flush };
-  // A run can start inside a handler of another (runExitFuncs() re-entered): restore it after.
-  const outer = { run: s.run, ending: s.ending };
+  const run: Run = { outcome, ending, outer: s.run, over: false, done, flush };
   s.run = run;
-  s.ending = ending;
 
   // NODE_DEBUG=atexit: one line per handler, with how it ended and how long it took.
   const trace = (func: Handler, how: string, since: number): void => {
-    if (host.trace) write(`${host.trace} ${nameOf(func)} ${how} in ${(performance.now() - since).toFixed(3)} ms`);
+    if (host.trace) write(`${host.trace} ${nameOf(func)} ${how} after ${(performance.now() - since).toFixed(3)} ms`);
   };
   const failed = (func: Handler, error: unknown, since: number): void => {
-    if (error instanceof ExitRequest) outcome.exit = error;
+    if (isExit(error)) outcome.exit = error;
     else report(s.options.reporter, func, error);
-    trace(func, error instanceof ExitRequest ? `asked to exit (${error.code})` : 'failed', since);
+    trace(func, isExit(error) ? `asked to exit (${error.code})` : 'failed', since);
   };
   const finish = (): void => {
-    if (over) return;
-    over = true;
+    if (run.over) return;
+    run.over = true;
     clearTimeout(timer);
     entries.return();
-    if (s.run === run) Object.assign(s, outer);
+    if (s.run === run) {
+      // Back to the innermost run still going, if any.
+      let outer = run.outer;
+      while (outer?.over) outer = outer.outer;
+      s.run = outer;
+    }
     settle(outcome);
     onEnd?.(outcome);
   };
 
   function step(): void {
-    for (let next; !over && !(next = entries.next()).done; ) {
+    for (let next; !run.over && !(next = entries.next()).done; ) {
       const [func, args] = next.value;
       const since = performance.now();
       let value: unknown;
@@ -91,21 +109,22 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
       if (!then) {
         trace(func, 'returned', since);
       } else if (!wait) {
-        write(`atexit: cannot await ${nameOf(func)} on this ending; end with atexit.exit() to await it`);
+        write(`atexit: ${nameOf(func)} returned a promise that cannot be awaited on this ending; end with atexit.exit() to await it`);
         then.call(value, undefined, () => {});
         trace(func, 'returned a promise, not awaited,', since);
       } else {
         const ticket = ++waiting;
+        current = func;
         const resume = (error?: { error: unknown }): void => {
-          if (ticket !== waiting || over) return;
+          if (ticket !== waiting || run.over) return;
           if (error) failed(func, error.error, since);
-          else trace(func, 'resolved, awaited,', since);
+          else trace(func, 'resolved (awaited)', since);
           step();
         };
         const { deadline } = s.options;
         if (timer === undefined && deadline !== Infinity) {
           timer = setTimeout(() => {
-            write(`atexit: deadline of ${deadline} ms passed awaiting ${nameOf(func)}; remaining handlers skipped`);
+            write(`atexit: deadline of ${deadline} ms passed while awaiting ${nameOf(current)}; the remaining handlers were skipped`);
             outcome.late = true;
             finish();
           }, Math.max(0, deadline - (performance.now() - begun)));
@@ -122,6 +141,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   }
 
   function flush(): void {
+    onEnd = undefined; // the runtime is ending the program itself
     waiting++;
     wait = false;
     clearTimeout(timer);

@@ -32,9 +32,8 @@ export interface Shared {
   readonly options: Options;
   /** `this` for handlers registered as static-method decorators. */
   readonly self: WeakMap<Handler, unknown>;
-  /** The run in progress, if any. */
+  /** The innermost run in progress, if any. */
   run?: Run | undefined;
-  ending?: Ending | undefined;
   /** Set while the runtime adapter's listeners are installed. */
   uninstall?: (() => void) | undefined;
 }
@@ -42,12 +41,14 @@ export interface Shared {
 const KEY = Symbol.for('atexit/1');
 let mine: Shared | undefined;
 
-/** Finds or creates the shared state; tolerates a foreign or frozen value under our key. */
+/** Finds or creates the shared state; tolerates a foreign, frozen or hostile value under our key. */
 export function shared(): Shared {
   if (mine) return mine;
-  const found = (globalThis as Record<symbol, unknown>)[KEY] as Shared | undefined;
-  if (typeof found === 'object' && found !== null && found.version === 1 && found.registry instanceof Object) {
-    return (mine = found);
+  try {
+    const found = (globalThis as Record<symbol, Shared | undefined>)[KEY];
+    if (found?.version === 1 && typeof found.registry.drain === 'function' && found.self instanceof WeakMap) return (mine = found);
+  } catch {
+    // a throwing getter, a revoked Proxy: not ours
   }
   mine = { version: 1, registry: createRegistry(), options: { deadline: 10_000, reporter: printReport }, self: new WeakMap() };
   try {

@@ -4,7 +4,7 @@ import { settle, type Ending, type Shared } from '../state.ts';
 
 /** The part of `process` we use, checked by shape before use. */
 interface Proc {
-  on(event: string, listener: (...args: never[]) => void): unknown;
+  prependListener(event: string, listener: (...args: never[]) => void): unknown;
   removeListener(event: string, listener: (...args: never[]) => void): unknown;
   listenerCount(event: string): number;
   kill(pid: number, signal: string): unknown;
@@ -16,9 +16,13 @@ interface Proc {
 }
 
 function proc(): Proc | undefined {
-  const p = (globalThis as unknown as { process?: Record<string, unknown> }).process;
-  const ok = p && ['on', 'removeListener', 'listenerCount', 'kill', 'exit'].every((name) => typeof p[name] === 'function');
-  return ok ? (p as unknown as Proc) : undefined;
+  try {
+    const p = (globalThis as unknown as { process?: Record<string, unknown> }).process;
+    const ok = p && ['prependListener', 'removeListener', 'listenerCount', 'kill', 'exit'].every((name) => typeof p[name] === 'function');
+    return ok ? (p as unknown as Proc) : undefined;
+  } catch {
+    return undefined; // a hostile `process`: as if there were none
+  }
 }
 
 export function host(): Host {
@@ -57,7 +61,26 @@ export function exitCode(): number {
 
 /** Ends the program now; `undefined` keeps the status it would have had. */
 export function end(code: number | undefined): void {
-  proc()?.exit(code);
+  const p = proc();
+  if (code === undefined) p?.exit(); // exit(undefined) would reset exitCode
+  else p?.exit(code);
+}
+
+// Bun 1.x quirks, measured in docs/runtimes.md. Bun tells an unhandled rejection neither to
+// 'uncaughtExceptionMonitor' nor through the 'exit' code (0, though it ends with 1). Such an
+// 'exit' has no 'beforeExit' before it and no process.exit() on its stack: that tells it apart.
+const isBun = (p: Proc): boolean => typeof (p as { versions?: { bun?: unknown } }).versions?.bun === 'string';
+function bunRejected(p: Proc): boolean {
+  if (!isBun(p)) return false;
+  const limit = Error.stackTraceLimit;
+  try {
+    Error.stackTraceLimit = 50;
+    return !/\n\s*at exit \(/.test(new Error().stack ?? '');
+  } catch {
+    return false;
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 export function install(s: Shared): () => void {
@@ -68,12 +91,13 @@ export function install(s: Shared): () => void {
   // debuggers), SIGUSR1 (the inspector) or SIGPIPE (ignored by default; not an ending).
   const signals = ['SIGHUP', 'SIGINT', p.platform === 'win32' ? 'SIGBREAK' : 'SIGTERM'];
   let failure: { error: unknown } | undefined;
+  let drained = false; // 'beforeExit' came (Bun quirk below)
 
   /** Runs the handlers, awaiting; then ends as asked by a handler, or as `otherwise` says. */
   const runThenEnd = (ending: Ending, otherwise: (outcome: Outcome) => void): void => {
     start(s, host(), ending, true, (outcome) => {
       settle(s);
-      if (outcome.exit) p.exit(outcome.exit.code);
+      if (outcome.exit) end(outcome.exit.code);
       else otherwise(outcome);
     });
   };
@@ -90,24 +114,34 @@ export function install(s: Shared): () => void {
   const listeners: [string, (arg: never) => void][] = [
     ['uncaughtExceptionMonitor', (error: unknown) => (failure = { error })],
     // The loop drained: there is still time to await.
-    ['beforeExit', () => s.run || runThenEnd({ reason: 'natural', code: exitCode() }, (outcome) => outcome.late && p.exit())],
+    [
+      'beforeExit',
+      () => {
+        drained = true;
+        if (!s.run) runThenEnd({ reason: 'natural', code: exitCode() }, (outcome) => outcome.late && p.exit());
+      },
+    ],
     // process.exit(), an uncaught error, or the end after beforeExit: synchronous from here on.
     [
       'exit',
       (code: number) => {
-        if (s.run) {
+        let run = s.run;
+        if (run) {
           // An exit during our own async run (a handler's awaited part, or other code).
-          s.run.outcome.exit = new ExitRequest(code);
-          s.run.flush();
+          run.outcome.exit = new ExitRequest(code);
+          run.flush();
         } else {
-          const { outcome } = start(s, host(), failure ? { reason: 'error', ...failure } : { reason: 'exit', code }, false);
-          try {
-            if (outcome.exit?.code !== undefined) p.exitCode = outcome.exit.code;
-          } catch {
-            // an invalid code: keep the one the runtime had
-          }
+          if (!failure && !drained && bunRejected(p)) failure = { error: undefined };
+          run = start(s, host(), failure ? { reason: 'error', ...failure } : { reason: 'exit', code }, false);
+        }
+        try {
+          if (run.outcome.exit?.code !== undefined) p.exitCode = run.outcome.exit.code;
+        } catch {
+          // an invalid code: keep the one the runtime had
         }
         settle(s);
+        // Bun ignores an exitCode set here after an uncaught error: only exit() gives the status.
+        if (failure && isBun(p) && run.outcome.exit?.code !== undefined) p.exit(run.outcome.exit.code);
       },
     ],
     ...signals.map((signal): [string, () => void] => [
@@ -119,10 +153,22 @@ export function install(s: Shared): () => void {
       },
     ]),
   ];
-  for (const [event, listener] of listeners) p.on(event, listener);
+  // First in line, as the newest registration: a program's own 'exit' listener that calls
+  // process.exit() would otherwise end the program before our handlers run.
+  // A `process` whose methods throw: handlers then run only through runExitFuncs().
+  const each = (method: 'prependListener' | 'removeListener'): void => {
+    for (const [event, listener] of listeners) {
+      try {
+        p[method](event, listener);
+      } catch {
+        // go on with the others
+      }
+    }
+  };
+  each('prependListener');
   let installed = true;
   function uninstall(): void {
-    if (installed) for (const [event, listener] of listeners) p!.removeListener(event, listener);
+    if (installed) each('removeListener');
     installed = false;
   }
   return uninstall;
