@@ -48,10 +48,14 @@ function deno(): DenoNs | undefined {
 }
 
 function proc(): NodeProc | undefined {
-  const p = (globalThis as unknown as { process?: Partial<NodeProc> }).process;
-  return typeof p === 'object' && p !== null && typeof p.exit === 'function' && typeof p.listenerCount === 'function'
-    ? (p as NodeProc)
-    : undefined;
+  try {
+    const p = (globalThis as unknown as { process?: Partial<NodeProc> }).process;
+    return typeof p === 'object' && p !== null && typeof p.exit === 'function' && typeof p.listenerCount === 'function'
+      ? (p as NodeProc)
+      : undefined;
+  } catch {
+    return undefined; // a hostile or revoked `process`: Deno's own API is enough
+  }
 }
 
 function target(): Target | undefined {
@@ -248,7 +252,11 @@ export function install(s: Shared): () => void {
   for (const [type, listener] of events) t.addEventListener(type, listener);
   const p = proc();
   const onExit = (code: number): void => onUnload(Number(code) | 0);
-  p?.on?.('exit', onExit);
+  try {
+    p?.on?.('exit', onExit);
+  } catch {
+    // a `process` that only looks like Node's
+  }
   for (const signal of signals) {
     const listener = () => onSignal(signal);
     try {
@@ -263,7 +271,11 @@ export function install(s: Shared): () => void {
     if (!installed) return;
     installed = false;
     for (const [type, listener] of events) t!.removeEventListener(type, listener);
-    p?.removeListener?.('exit', onExit);
+    try {
+      p?.removeListener?.('exit', onExit);
+    } catch {
+      // as above
+    }
     for (const [signal, listener] of signalListeners) {
       try {
         d!.removeSignalListener(signal, listener);
