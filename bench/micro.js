@@ -1,7 +1,7 @@
 // Child process: per-call cost of register, or of unregister at a given registry size, for one
 // contender, measured with tinybench. Each tinybench sample is one batch of calls timed as a
 // whole (a single call is too short for the clock); the sample is the batch's mean per call.
-//   node bench/micro.js register   <contender>
+//   node bench/micro.js register   <contender> arrow|function
 //   node bench/micro.js unregister <contender> <registrations> <removals per batch> <batches>
 // Prints one JSON line: { ns } (nanoseconds per call).
 import { writeSync } from 'node:fs';
@@ -14,11 +14,16 @@ const now = () => performance.now();
 const done = (result) => writeSync(1, `${JSON.stringify({ mode, name, ...result })}\n`);
 
 if (mode === 'register') {
-  // 1 000 distinct closures, registered as one batch; the batch is undone (untimed) after each
-  // sample. One registration stays throughout so no library tears down and reinstalls its
-  // process listeners between batches.
+  // Batches of 1 000 closures never registered before (as in a real program, where each
+  // function is usually registered once), made untimed before each sample; the batch is undone
+  // untimed after it. `kind` is `arrow` (() => {}) or `function` (function () {}). One
+  // registration stays throughout so no library tears down and reinstalls its process listeners
+  // between batches.
+  const [kind] = rest;
   const K = 1000;
-  const fns = Array.from({ length: K }, (_, i) => () => i);
+  const make = kind === 'function' ? (i) => function handler() { return i; } : (i) => () => i;
+  const batch = () => Array.from({ length: K }, (_, i) => make(i));
+  let fns = batch(); // tinybench may call the task once before any hook
   const anchor = () => {};
   c.add(anchor);
   const tokens = new Array(K);
@@ -29,6 +34,9 @@ if (mode === 'register') {
     const dt = now() - t0;
     return { overriddenDuration: dt / K, overriddenIterationCost: dt };
   }, {
+    beforeEach() {
+      fns = batch();
+    },
     afterEach() {
       c.reset(tokens);
       if (name === 'atexit') c.add(anchor); // clear() dropped it too
@@ -37,7 +45,7 @@ if (mode === 'register') {
   await bench.run();
   const { latency } = bench.tasks[0].result;
   // Median batch: every batch starts from the same state, so outliers are the machine's noise.
-  done({ ns: latency.p50 * 1e6, samples: latency.samplesCount ?? undefined });
+  done({ ns: latency.p50 * 1e6, kind });
 } else if (mode === 'unregister') {
   // N distinct closures registered; each sample removes S of them picked at random over the whole
   // registry, then (untimed) registers them again, so the size stays N.

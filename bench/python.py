@@ -1,6 +1,6 @@
 """Child process for CPython's own atexit, mirroring the JavaScript children of bench/run.js.
 
-    python3 bench/python.py register
+    python3 bench/python.py register lambda|def
     python3 bench/python.py unregister <registrations> <removals per batch> <batches>
     python3 bench/python.py heap <registrations> same|distinct <number of arguments>
     python3 bench/python.py import
@@ -35,15 +35,23 @@ def distinct(n):
     return [(lambda i=i: i) for i in range(n)]
 
 
-def bench_register():
+def defined(n):
+    def make(i):
+        def handler():
+            return i
+        return handler
+    return [make(i) for i in range(n)]
+
+
+def bench_register(kind):
     import atexit
     k = 1000
-    fns = distinct(k)
     anchor = lambda: None
     samples = []
     spent = 0
     warm = 20
     while len(samples) < 200 + warm or spent < 60e6:
+        fns = distinct(k) if kind == "lambda" else defined(k)
         atexit.register(anchor)
         t0 = now()
         deque(map(atexit.register, fns), maxlen=0)
@@ -51,7 +59,7 @@ def bench_register():
         atexit._clear()
         samples.append(dt / k)
         spent += dt
-    out(mode="register", name="cpython", ns=median(samples[warm:]))
+    out(mode="register", name="cpython", ns=median(samples[warm:]), kind=kind)
 
 
 def bench_unregister(n, s, batches):
@@ -118,7 +126,7 @@ def bench_end(what, n):
 
 mode, *rest = sys.argv[1:]
 if mode == "register":
-    bench_register()
+    bench_register(rest[0] if rest else "lambda")
 elif mode == "unregister":
     bench_unregister(*map(int, rest))
 elif mode == "heap":
