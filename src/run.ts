@@ -22,10 +22,11 @@ const isExit = (error: unknown): error is ExitRequest => {
 /** What a runtime adapter lends to a run. */
 export interface Host {
   /**
-   * Calls a handler with the runtime's exit function throwing an `ExitRequest` instead (and
-   * turns a registration of that exit function itself into one).
+   * Runs `body`, a stretch of handler calls, with the runtime's exit functions throwing an
+   * `ExitRequest` instead; `body` gets the real ones, so that `register(process.exit, 3)` is
+   * an exit request too.
    */
-  call(func: Handler, self: unknown, args: readonly unknown[]): unknown;
+  guard<T>(body: (exits: readonly unknown[]) => T): T;
   /** Prefix of `NODE_DEBUG=atexit` lines, such as `ATEXIT 1234:`; undefined when off. */
   trace?: string | undefined;
 }
@@ -94,13 +95,15 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     onEnd?.(outcome);
   };
 
-  function step(): void {
+  /** Calls handlers until one must be awaited (false) or none is left (true). */
+  const loop = (exits: readonly unknown[]): boolean => {
     for (let next; !run.over && !(next = entries.next()).done; ) {
-      const [func, args] = next.value;
-      const since = performance.now();
+      const [func, args = []] = next.value;
+      const since = host.trace ? performance.now() : 0;
       let value: unknown;
       try {
-        value = host.call(func, s.self.get(func), args ?? []);
+        if (exits.includes(func)) throw new ExitRequest(args[0] as number | undefined); // register(process.exit, n)
+        value = Reflect.apply(func, s.self.get(func), args);
       } catch (error) {
         failed(func, error, since);
         continue;
@@ -134,11 +137,15 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
         } catch (error) {
           resume({ error });
         }
-        return;
+        return false;
       }
     }
-    finish();
-  }
+    return true;
+  };
+  // finish() may end the program, so it runs outside the guard.
+  const step = (): void => {
+    if (host.guard(loop)) finish();
+  };
 
   function flush(): void {
     onEnd = undefined; // the runtime is ending the program itself

@@ -81,6 +81,9 @@ function nodeListeners(event: string): number {
   }
 }
 
+/** The real exit functions while handlers run (their stand-ins are in place). */
+let guarding: unknown[] | undefined;
+
 export function host(): Host {
   const d = deno();
   let trace: string | undefined;
@@ -93,11 +96,11 @@ export function host(): Host {
   }
   return {
     trace,
-    call(func, self, args) {
+    guard(body) {
+      if (guarding) return body(guarding); // a run inside a handler: already guarded
       // Deno's `process.exit` emits 'exit' and then calls `Deno.exit`: replace both, so a
       // handler's `process.exit(n)` neither runs the program's exit listeners early nor exits.
       const holders = [d, proc()].filter((h): h is DenoNs | NodeProc => h !== undefined);
-      if (holders.some((h) => h.exit === func)) throw new ExitRequest(args[0] as number | undefined);
       const saved: [DenoNs | NodeProc, (code?: number) => never][] = [];
       const request = (code?: number): never => {
         throw new ExitRequest(code);
@@ -111,9 +114,11 @@ export function host(): Host {
       } catch {
         // a frozen namespace: what was replaced is restored below; exits are not caught
       }
+      guarding = holders.map((h) => saved.find(([held]) => held === h)?.[1] ?? h.exit);
       try {
-        return Reflect.apply(func, self, args);
+        return body(guarding);
       } finally {
+        guarding = undefined;
         for (const [h, real] of saved) h.exit = real;
       }
     },

@@ -25,6 +25,9 @@ function proc(): Proc | undefined {
   }
 }
 
+/** The real exit functions while handlers run (their stand-ins are in place). */
+let guarding: unknown[] | undefined;
+
 export function host(): Host {
   const p = proc();
   let trace: string | undefined;
@@ -35,19 +38,21 @@ export function host(): Host {
   }
   return {
     trace,
-    call(func, self, args) {
+    guard(body) {
+      if (guarding) return body(guarding); // a run inside a handler: already guarded
       const real = p?.exit;
-      if (func === real) throw new ExitRequest(args[0] as number | undefined);
       try {
         p!.exit = (code) => {
           throw new ExitRequest(code);
         };
       } catch {
-        return Reflect.apply(func, self, args); // no process, or a frozen one: exits cannot be caught
+        return body([real]); // no process, or a frozen one: exits cannot be caught
       }
+      guarding = [real];
       try {
-        return Reflect.apply(func, self, args);
+        return body(guarding);
       } finally {
+        guarding = undefined;
         p!.exit = real!;
       }
     },
