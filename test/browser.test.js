@@ -31,27 +31,56 @@ window.atexit = atexit;
 window.ready = true;
 </script>`;
 const second = '<!doctype html><title>second</title>';
+const graceful = `<!doctype html><title>graceful</title><script type="module">
+import * as atexit from '/atexit.js';
+window.log = [];
+atexit.register(() => log.push('sync'));
+atexit.register(async () => {
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  log.push(['async', atexit.ending()]);
+});
+atexit.exit(3).then(() => log.push('settled'), () => log.push('settled'));
+window.atexit = atexit;
+</script>`;
+const pages = { '/first.html': first, '/second.html': second, '/graceful.html': graceful };
 
 function serve() {
   const bundle = readFileSync(new URL('../dist/browser.js', import.meta.url));
   const server = createServer((req, res) => {
-    const [type, body] =
-      req.url === '/atexit.js' ? ['text/javascript', bundle] : req.url === '/first.html' ? ['text/html', first] : ['text/html', second];
+    const [type, body] = req.url === '/atexit.js' ? ['text/javascript', bundle] : ['text/html', pages[req.url] ?? second];
     res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-test('browser: handlers run once on a pagehide that is not persisted, LIFO, with arguments', { skip, timeout: 60_000 }, async () => {
+/** Runs `body(page, origin)` in a fresh headless Chromium with the test server. */
+async function withPage(body) {
   const { chromium: launcher } = await import('playwright-core');
   const server = await serve();
-  const origin = `http://127.0.0.1:${server.address().port}`;
   const browser = await launcher.launch({
     executablePath: chromium,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   try {
-    const page = await browser.newPage();
+    await body(await browser.newPage(), `http://127.0.0.1:${server.address().port}`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+test('[graceful] browser: atexit.exit() runs the handlers, awaiting, and the page stays (the promise never settles)', { skip, timeout: 60_000 }, async () => {
+  await withPage(async (page, origin) => {
+    await page.goto(`${origin}/graceful.html`);
+    await page.waitForFunction(() => window.log?.length === 2);
+    await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    const seen = await page.evaluate(() => [window.log, window.atexit.ncallbacks(), document.title]);
+    assert.deepEqual(seen, [[['async', { reason: 'exit', code: 3 }], 'sync'], 0, 'graceful']);
+  });
+});
+
+test('[pagehide] browser: handlers run once on a pagehide that is not persisted, LIFO, with arguments', { skip, timeout: 60_000 }, async () => {
+  await withPage(async (page, origin) => {
     await page.goto(`${origin}/first.html`);
     await page.waitForFunction(() => window.ready === true);
     assert.equal(await page.evaluate(() => typeof process + typeof Deno), 'undefinedundefined');
@@ -73,8 +102,5 @@ test('browser: handlers run once on a pagehide that is not persisted, LIFO, with
     assert.equal(log[3][0], 'console.error');
     assert.match(log[3][1], /^Exception ignored in atexit callback bad:\nError: boom\n/);
     assert.deepEqual(log[4], ['first', 1, { two: 2 }]);
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
 });

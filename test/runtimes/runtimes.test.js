@@ -1,5 +1,7 @@
-// Endings that differ between runtimes, run on the runtime ATEXIT_RUNTIME selects (see
-// scripts/matrix.js). Fixtures live in test/runtimes/fixtures and import the package by name.
+// Every ending of SPEC §3 on the runtime ATEXIT_RUNTIME selects. scripts/matrix.js runs this
+// file on each runtime and builds the README's runtime table from the tests tagged [row]: a
+// row's cell is ✅ when all its tests pass there. Fixtures live in test/runtimes/fixtures and
+// import the package by name.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
@@ -24,6 +26,20 @@ test(`pre-check: the runtime really is ${runtime}, and it loads its own build`, 
   assert.match(build, deno ? /\/dist\/deno\.js$/ : /\/dist\/index\.js$/);
 });
 
+for (const [status, signal] of [[0, ''], [5, '5']]) {
+  test(`[natural] the loop drains${status ? ' with process.exitCode = 5' : ''}: LIFO, the async handler awaited, status ${status}`, async () => {
+    const r = await run('natural.mjs', { args: signal ? [signal] : [] });
+    assert.equal(r.stdout, `main done\nthree\ntwo ({"reason":"natural","code":${status}})\none\n`);
+    assert.deepEqual([r.status, r.signal, r.stderr], [status, null, '']);
+  });
+}
+
+test('[graceful] atexit.exit(3) with work pending: the async handler awaited, then status 3', async () => {
+  const r = await run('graceful.mjs');
+  assert.equal(r.stdout, 'async handler ({"reason":"exit","code":3})\nsync handler\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [3, null, '']);
+});
+
 for (const [how, status, expected] of [
   ['throw', 1, 'uncaught one'],
   ['reject', 1, 'unhandled one'],
@@ -31,7 +47,7 @@ for (const [how, status, expected] of [
   ['reject', 6, 'unhandled one'],
 ]) {
   const why = status === 1 ? '' : `, and a handler's process.exit(${status}) gives the status`;
-  test(`${how}: handlers run once, ending() is 'error', the error is printed${why}`, async () => {
+  test(`[${status === 1 ? how : 'systemexit'}] ${how}: handlers run once, ending() is 'error', the error is printed${why}`, async () => {
     const r = await run('failure.mjs', { args: status === 1 ? [how] : [how, String(status)] });
     assert.match(r.stdout, /^ending \{"reason":"error"[^\n]*\}\n$/);
     assert.match(r.stderr, new RegExp(expected));
@@ -41,7 +57,7 @@ for (const [how, status, expected] of [
 }
 
 for (const [args, status, code] of [[['exit'], 0, 0], [['exit2'], 2, 2], [['exit2', '7'], 7, 2]]) {
-  test(`process.exit(${args[0] === 'exit' ? '' : 2})${args[1] ? ' then a handler exits with 7' : ''}: status ${status}`, async () => {
+  test(`[${args[1] ? 'systemexit' : 'exit'}] process.exit(${args[0] === 'exit' ? '' : 2})${args[1] ? ' then a handler exits with 7' : ''}: status ${status}`, async () => {
     const r = await run('failure.mjs', { args });
     assert.equal(r.stdout, `ending {"reason":"exit","code":${code}}\n`);
     assert.deepEqual([r.status, r.signal, r.stderr], [status, null, '']);
@@ -49,21 +65,32 @@ for (const [args, status, code] of [[['exit'], 0, 0], [['exit2'], 2, 2], [['exit
 }
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  test(`${signal} with nothing else keeping the program alive: re-raised, the parent sees ${signal}`, async () => {
+  test(`[signal] ${signal} with nothing else keeping the program alive: re-raised, the parent sees ${signal}`, async () => {
     const r = await run('signal-alone.mjs', { signals: [signal] });
     assert.equal(r.stdout, 'READY\nasync handler\nsync handler\n');
     assert.deepEqual([r.status, r.signal], [null, signal]);
   });
 }
 
-test('SIGTERM with a process.on listener of the program: handlers wait for the real end', async () => {
+test('[second] a second SIGTERM while an async handler runs: the rest skipped, killed by SIGTERM at once', async () => {
+  const r = await run('signal-twice.mjs', { signals: ['SIGTERM', 'SIGTERM'] });
+  assert.equal(r.stdout, 'READY\nREADY\n');
+  assert.deepEqual([r.status, r.signal], [null, 'SIGTERM']);
+});
+
+test('[kill] SIGKILL: handlers cannot run', async () => {
+  const r = await run('signal-alone.mjs', { signals: ['SIGKILL'] });
+  assert.deepEqual([r.stdout, r.status, r.signal], ['READY\n', null, 'SIGKILL']);
+});
+
+test('[listener] SIGTERM with a process.on listener of the program: handlers wait for the real end', async () => {
   const r = await run('signal-alone.mjs', { args: ['listener', 'SIGTERM'], signals: ['SIGTERM'] });
   assert.equal(r.stdout, 'READY\nuser listener\nasync handler\nsync handler\n');
   assert.deepEqual([r.status, r.signal], [0, null]);
 });
 
 for (const [how, code] of [['natural', 0], ['exit', 3], ['throw', 1]]) {
-  test(`node:worker_threads worker ending by ${how}: its own handlers run, then the main ones`, async () => {
+  test(`[worker] node:worker_threads worker ending by ${how}: its own handlers run, then the main ones`, async () => {
     const r = await run('worker.mjs', { args: [how] });
     const worker = 'worker handler 2\nworker handler 1 (0 left)\n';
     // Bun fires the main thread's 'error' before the worker's exit listeners; Node after them.
@@ -81,7 +108,8 @@ for (const [how, stdout, status] of [
   ['handled', 'still running\nhandler (natural)\n', 0],
   ['handled-node', 'still running\nhandler (natural)\n', 0],
 ]) {
-  test(`Deno: ${how}`, { skip: onlyDeno }, async () => {
+  const tag = { exit: '[exit] ', exitCode: '[natural] ', 'handler-exit': '[systemexit] ' }[how] ?? '';
+  test(`${tag}Deno: ${how}`, { skip: onlyDeno }, async () => {
     const r = await run('deno.mjs', { args: [how] });
     assert.equal(r.stdout, stdout);
     assert.deepEqual([r.status, r.signal, r.stderr], [status, null, '']);
@@ -89,7 +117,7 @@ for (const [how, stdout, status] of [
 }
 
 for (const [how, code] of [['exit', 5], ['pexit', 6]]) {
-  test(`Deno: a Web Worker ending with ${how === 'exit' ? 'Deno' : 'process'}.exit(${code}) runs its own handlers`, { skip: onlyDeno }, async () => {
+  test(`[worker] Deno: a Web Worker ending with ${how === 'exit' ? 'Deno' : 'process'}.exit(${code}) runs its own handlers`, { skip: onlyDeno }, async () => {
     const r = await run('deno-worker.mjs', { args: [how] });
     assert.equal(r.stdout, `worker handler ({"reason":"exit","code":${code}})\nmain handler\n`);
     assert.deepEqual([r.status, r.signal], [0, null]);

@@ -1,0 +1,140 @@
+// The runtime matrix: runs the child-process fixture suites on Node 20, 22 and 24, Deno and Bun
+// (ATEXIT_RUNTIME, see test/harness.js) and the browser test in Chromium, then writes the
+// README's runtime table between its markers from the results.
+//   node scripts/matrix.js          run, print failures, write the table into README.md
+//   node scripts/matrix.js --check  run, and fail if README.md's table differs from this run's
+// Exits 1 when a test fails on any runtime. Rows are the endings of SPEC §3: a cell is ✅ when
+// every test tagged with that row in test/runtimes/runtimes.test.js (or test/browser.test.js)
+// passes on that runtime, ❌ when one fails, n/a when the runtime has no such ending.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const check = process.argv.includes('--check');
+const SUITES = ['test/endings.test.js', 'test/node.test.js', 'test/async.test.js', 'test/python.test.js', 'test/runtimes/runtimes.test.js'];
+const RUNTIMES = [
+  { id: 'node', label: 'Node 20' },
+  { id: 'node22', label: 'Node 22' },
+  { id: 'node24', label: 'Node 24' },
+  { id: 'deno', label: 'Deno 2' },
+  { id: 'bun', label: 'Bun 1' },
+  { id: 'browser', label: 'Browser' },
+];
+const ROWS = [
+  ['natural', 'The event loop drains (natural end); async handlers awaited'],
+  ['exit', '`process.exit(n)` / `Deno.exit(n)` from normal code'],
+  ['graceful', '`atexit.exit(n)`; async handlers awaited'],
+  ['throw', 'Uncaught exception (status 1)'],
+  ['reject', 'Unhandled promise rejection (status 1)'],
+  ['signal', 'SIGINT, SIGTERM, SIGHUP with no other listener; re-raised'],
+  ['listener', 'The same signal while the program has its own listener: not at the signal, at the real end'],
+  ['second', 'A second signal while handlers run: the rest skipped, killed at once'],
+  ['systemexit', '`process.exit(n)` / `Deno.exit(n)` inside a handler (SystemExit): the rest run, status n'],
+  ['worker', 'A worker ends by itself, `process.exit()`, or a throw: its own handlers run'],
+  ['pagehide', 'The page goes away (`pagehide`, not persisted)'],
+  ['kill', 'SIGKILL, `process.abort()`, out of memory: nothing can run (verified: SIGKILL)'],
+];
+// Facts the tests cannot show in a cell; docs/runtimes.md has the measurements behind them.
+const NOTES = {
+  'throw deno': 'Deno fires its `error` / `unhandledrejection` event before it prints the error, so the handlers run before the error is printed. When a handler asks for a status, atexit prints the error itself (`error: Uncaught …`) and exits with it.',
+  'reject deno': 'throw deno',
+  'reject bun': 'Bun does not tell which promise was rejected: `ending()` is `{ reason: "error" }` with `error` undefined.',
+  'throw bun': 'Bun prints the error first, then the handlers run; Node runs them first, then prints it.',
+  'signal deno': 'Re-raising uses `Deno.kill`, which needs `--allow-run`; without it the status is 128 + the signal number.',
+  'listener deno': 'A `process.on(signal)` listener is seen; a `Deno.addSignalListener` one cannot be (Deno has no way to ask), so atexit still runs the handlers and re-raises.',
+  'worker node': '`worker.terminate()` gives no chance to run.',
+  'worker node22': 'worker node',
+  'worker node24': 'worker node',
+  'worker bun': 'worker node',
+  'worker deno': 'Web Workers: handlers run on `Deno.exit()` / `process.exit()` in the worker; `self.close()` and `worker.terminate()` give no chance, and an idle worker never ends by itself. `node:worker_threads`: as on Node, except that at a worker\'s natural end the handlers run synchronously (Deno fires no `beforeExit` there).',
+  'pagehide browser': 'Synchronous: an async handler gets a one-line console notice. A page kept in the back/forward cache keeps its handlers; if the browser later evicts it, they never run.',
+  'graceful browser': 'A page cannot end itself: the handlers run (awaited) and the page stays; the returned promise never settles.',
+};
+
+/** The machine's Node 20, for the runner: `npm run` puts node_modules/.bin/node (Node 22) first. */
+function node20() {
+  if (process.version.startsWith('v20.')) return process.execPath;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir.includes('node_modules')) continue;
+    const file = join(dir, 'node');
+    try {
+      if (execFileSync(file, ['-p', 'process.version'], { encoding: 'utf8' }).startsWith('v20.')) return file;
+    } catch {
+      // not there
+    }
+  }
+  throw new Error('matrix: no Node 20 on PATH outside node_modules');
+}
+
+/** Runs test files with the JSON-lines reporter; resolves with one record per test. */
+function runTests(files, env) {
+  const args = ['--test', '--test-reporter', fileURLToPath(new URL('matrix-reporter.js', import.meta.url)), ...files];
+  return new Promise((resolve, reject) => {
+    const child = spawn(node20(), args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
+    child.on('error', reject);
+    child.on('close', () => resolve(out.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line))));
+  });
+}
+
+const results = {};
+for (const { id } of RUNTIMES) {
+  const started = performance.now();
+  results[id] =
+    id === 'browser'
+      ? await runTests(['test/browser.test.js', 'test/runtimes/jsr.test.js'], {})
+      : await runTests(SUITES.filter((file) => existsSync(join(root, file))), { ATEXIT_RUNTIME: id });
+  const count = (status) => results[id].filter((t) => t.status === status).length;
+  console.error(`${id}: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  for (const t of results[id].filter((t) => t.status === 'fail')) console.error(`  FAIL ${t.file?.replace(root, '')}: ${t.name}\n    ${t.error?.replace(/\n/g, '\n    ')}`);
+}
+
+// The table.
+const notes = [];
+const noteFor = (key) => {
+  let text = NOTES[key];
+  if (text === undefined) return '';
+  if (NOTES[text] !== undefined) text = NOTES[text]; // a note shared with another cell
+  if (!notes.includes(text)) notes.push(text);
+  return ` <sup>${notes.indexOf(text) + 1}</sup>`;
+};
+const cell = (row, runtime) => {
+  const tagged = results[runtime].filter((t) => t.name.startsWith(`[${row}] `) && t.status !== 'skip');
+  if (tagged.length === 0) return results[runtime].length ? 'n/a' : 'not run';
+  const ok = tagged.every((t) => t.status === 'pass');
+  return (ok ? (row === 'kill' ? '✅ (none run)' : '✅') : '❌') + noteFor(`${row} ${runtime}`);
+};
+const lines = [
+  `| How the program ends | ${RUNTIMES.map((r) => r.label).join(' | ')} |`,
+  `|---|${RUNTIMES.map(() => ':-:|').join('')}`,
+  ...ROWS.map(([row, label]) => `| ${label} | ${RUNTIMES.map((r) => cell(row, r.id)).join(' | ')} |`),
+];
+const table = [
+  '<!-- Generated by `npm run matrix` (scripts/matrix.js) from the test results; do not edit by hand. -->',
+  '',
+  ...lines,
+  '',
+  ...notes.map((text, i) => `${i + 1}. ${text}`),
+].join('\n');
+
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const markers = /(<!-- runtime-table:start -->\n)[\s\S]*?(\n<!-- runtime-table:end -->)/;
+if (!markers.test(readme)) throw new Error('README.md has no <!-- runtime-table:start --> / <!-- runtime-table:end --> markers');
+const fresh = readme.replace(markers, (_, start, end) => `${start}${table}${end}`);
+const failed = Object.values(results).some((list) => list.some((t) => t.status === 'fail'));
+if (check) {
+  if (fresh !== readme) {
+    console.error('matrix: the runtime table in README.md differs from this run; run `npm run matrix` and commit it. Fresh table:\n');
+    console.error(table);
+    process.exitCode = 1;
+  } else {
+    console.error('matrix: README.md runtime table is up to date');
+  }
+} else if (fresh !== readme) {
+  writeFileSync(join(root, 'README.md'), fresh);
+  console.error('matrix: README.md runtime table written');
+}
+if (failed) process.exitCode = 1;
