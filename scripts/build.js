@@ -29,6 +29,7 @@ for (const { runtime, format, outfile } of bundles) {
     platform: 'neutral',
     plugins: [adapter(runtime)],
     legalComments: 'none',
+    sourcemap: true, // dist/*.map: coverage (c8) maps the bundles back to src/*.ts
   });
 }
 

@@ -1,0 +1,39 @@
+// No leaks (issue 6, item 8): a child `node --expose-gc` runs test/fixtures/hard-leak.mjs.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+
+const fixture = fileURLToPath(new URL('fixtures/hard-leak.mjs', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const result = new Promise((resolve, reject) =>
+  execFile(process.execPath, ['--expose-gc', fixture], { cwd: root, timeout: 120_000 }, (error, stdout, stderr) =>
+    error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
+  ),
+);
+// A leak of even 8 bytes per cycle would be 8 MB here.
+const TOLERANCE = 1 << 20;
+
+test('100 000 register/unregister cycles with an empty registry (listeners installed and removed each time): heap back', async () => {
+  const { empty } = await result;
+  assert.ok(empty < TOLERANCE, `heap grew by ${empty} bytes`);
+});
+
+test('a million cycles with other registrations present: heap back where it started', async () => {
+  const { busy, count } = await result;
+  assert.ok(busy < TOLERANCE, `heap grew by ${busy} bytes`);
+  assert.equal(count, 1);
+});
+
+test('the same function registered and unregistered a million times: heap flat', async () => {
+  const { same } = await result;
+  assert.ok(same < TOLERANCE, `heap grew by ${same} bytes`);
+});
+
+test('unregistered handlers and their arguments become collectable', async () => {
+  assert.equal((await result).unregistered, true);
+});
+
+test('after runExitFuncs() the handlers that ran and their arguments are collectable', async () => {
+  assert.equal((await result).run, true);
+});
