@@ -66,6 +66,11 @@ def bench_unregister(n, s, batches):
     import atexit
     fns = distinct(n)
     deque(map(atexit.register, fns), maxlen=0)
+    f = fns[random.randrange(n)]  # the very first removal, alone
+    t0 = now()
+    atexit.unregister(f)
+    first = now() - t0
+    atexit.register(f)
     total = 0
     for b in range(batches + 1):  # the first batch warms up and is not counted
         sample = [fns[i] for i in random.sample(range(n), s)]
@@ -75,7 +80,7 @@ def bench_unregister(n, s, batches):
         if b:
             total += dt
         deque(map(atexit.register, sample), maxlen=0)
-    out(mode="unregister", name="cpython", ns=total / (s * batches), n=n, s=s, batches=batches)
+    out(mode="unregister", name="cpython", ns=total / (s * batches), first=first, n=n, s=s, batches=batches)
     atexit._clear()  # do not spend the exit running them
 
 

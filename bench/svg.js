@@ -1,9 +1,9 @@
 // Builds the log–log chart of unregister cost against registry size as plain SVG text.
 //   chart({ sizes, series: [{ name, color, dash?, points: [[size, ns] ...] }], target }) -> string
 
-const W = 760;
+const W = 800;
 const H = 460;
-const M = { left: 78, right: 180, top: 48, bottom: 62 };
+const M = { left: 78, right: 215, top: 48, bottom: 62 };
 const PW = W - M.left - M.right;
 const PH = H - M.top - M.bottom;
 
@@ -61,7 +61,7 @@ export function chart({ sizes, series, target, title, subtitle }) {
     out.push(`<text x="${M.left + 6}" y="${yy - 6}" fill="#c0392b" font-size="12">${esc(target.label)}</text>`);
   }
 
-  for (const s of series) {
+  for (const s of [...series].reverse()) { // the first series is drawn last, on top
     const pts = s.points.filter(([, v]) => v > 0).map(([n, v]) => `${round(x(n))},${round(y(v))}`);
     if (!pts.length) continue;
     const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
