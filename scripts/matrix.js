@@ -23,17 +23,17 @@ const RUNTIMES = [
   { id: 'browser', label: 'Browser' },
 ];
 const ROWS = [
-  ['natural', 'The event loop drains (natural end); async handlers awaited'],
-  ['exit', '`process.exit(n)` / `Deno.exit(n)` from normal code'],
-  ['graceful', '`atexit.exit(n)`; async handlers awaited'],
-  ['throw', 'Uncaught exception (status 1)'],
-  ['reject', 'Unhandled promise rejection (status 1)'],
-  ['signal', 'SIGINT, SIGTERM, SIGHUP with no other listener; re-raised'],
+  ['natural', 'The event loop drains: async handlers awaited; status `exitCode` or 0'],
+  ['exit', '`process.exit(n)` / `Deno.exit(n)` from normal code: synchronous; status n'],
+  ['graceful', '`atexit.exit(n)`: async handlers awaited; status n'],
+  ['throw', 'Uncaught exception: synchronous; status 1'],
+  ['reject', 'Unhandled promise rejection: synchronous; status 1'],
+  ['signal', 'SIGINT, SIGTERM, SIGHUP, no other listener: async handlers awaited, then killed by that signal'],
   ['listener', 'The same signal while the program has its own listener: not at the signal, at the real end'],
   ['second', 'A second signal while handlers run: the rest skipped, killed at once'],
-  ['systemexit', '`process.exit(n)` / `Deno.exit(n)` inside a handler (SystemExit): the rest run, status n'],
-  ['worker', 'A worker ends by itself, `process.exit()`, or a throw: its own handlers run'],
-  ['pagehide', 'The page goes away (`pagehide`, not persisted)'],
+  ['systemexit', '`process.exit(n)` / `Deno.exit(n)` inside a handler (SystemExit): the rest run; status n'],
+  ['worker', 'A worker ends by itself, by `process.exit()`, or by a throw: its own handlers run'],
+  ['pagehide', 'The page goes away (`pagehide`, not persisted): synchronous'],
   ['kill', 'SIGKILL, `process.abort()`, out of memory: nothing can run (verified: SIGKILL)'],
 ];
 // Facts the tests cannot show in a cell; docs/runtimes.md has the measurements behind them.
@@ -48,7 +48,7 @@ const NOTES = {
   'worker node22': 'worker node',
   'worker node24': 'worker node',
   'worker bun': 'worker node',
-  'worker deno': 'Web Workers: handlers run on `Deno.exit()` / `process.exit()` in the worker; `self.close()` and `worker.terminate()` give no chance, and an idle worker never ends by itself. `node:worker_threads`: as on Node, except that at a worker\'s natural end the handlers run synchronously (Deno fires no `beforeExit` there).',
+  'worker deno': 'Web Workers: handlers run on `Deno.exit()` / `process.exit()` in the worker; `self.close()` and `worker.terminate()` give no chance, and an idle worker never ends by itself; an uncaught error runs them, then the main program's `worker.onerror` decides. `node:worker_threads`: as on Node, except that at a worker\'s natural end the handlers run synchronously (Deno fires no `beforeExit` there).',
   'pagehide browser': 'Synchronous: an async handler gets a one-line console notice. A page kept in the back/forward cache keeps its handlers; if the browser later evicts it, they never run.',
   'graceful browser': 'A page cannot end itself: the handlers run (awaited) and the page stays; the returned promise never settles.',
 };

@@ -124,6 +124,13 @@ for (const [how, code] of [['exit', 5], ['pexit', 6]]) {
   });
 }
 
+test('[worker] Deno: a Web Worker with an uncaught error runs its own handlers, then main handles the error', { skip: onlyDeno }, async () => {
+  const r = await run('deno-worker.mjs', { args: ['throw'] });
+  assert.equal(r.stdout, 'worker handler ({"reason":"error","error":{}})\nmain saw: Uncaught Error: worker boom\nmain handler\n');
+  assert.match(r.stderr, /worker boom/);
+  assert.deepEqual([r.status, r.signal], [0, null]);
+});
+
 test('Deno without --allow-run: a signal ends the program with status 128 + n, no permission prompt', { skip: onlyDeno }, async () => {
   const [file, argv] = command(new URL('fixtures/signal-alone.mjs', import.meta.url).pathname);
   const child = spawn(file, argv.filter((arg) => arg !== '-A'), { stdio: ['ignore', 'pipe', 'pipe'], cwd: new URL('../..', import.meta.url) });
