@@ -20,63 +20,63 @@ export interface Registry {
   drain(): Generator<Entry, void, undefined>;
 }
 
-/** Stands in for a registration that has been taken out to run; it is never counted. */
+/** Fills the slot of a registration that was removed or has run; never in `slots`. */
 const spent: Handler = () => {};
 
 /**
  * The LIFO stack of registrations: a pure data structure, no runtime globals.
  *
- * Two parallel arrays hold the registrations in the order they were made. `remove` never
- * scans them: it records, per function, the height below which that function's
- * registrations are dead (`cut`), and a per-function count keeps `size` exact. Dead slots
- * are squeezed out once they outnumber the live ones, so the cost stays amortised O(1)
- * and memory follows the live registrations.
+ * Two parallel arrays hold the registrations in the order they were made, and a map finds
+ * each function's slots (a number for one registration, an array for several), so `remove`
+ * costs what that function's registrations cost, whatever the size of the registry. Removed
+ * slots are emptied at once, so the function and its arguments can be collected, and are
+ * squeezed out once they outnumber the live ones: amortised O(1), memory follows the live.
  */
 export function createRegistry(): Registry {
   let funcs: Handler[] = [];
   let args: (readonly unknown[] | undefined)[] = [];
-  const count = new Map<unknown, number>(); // live registrations per function
-  const cut = new Map<unknown, number>(); // a function's registrations below this index are dead
+  let slots = new Map<unknown, number | number[]>();
   let size = 0;
   let dead = 0;
   let epoch = 0; // bumped by clear(), so a drain in progress stops at once
   let draining = 0;
-
-  const live = (i: number): boolean => count.has(funcs[i]) && i >= (cut.get(funcs[i]) ?? 0);
 
   const registry: Registry = {
     get size() {
       return size;
     },
     add(func, list) {
-      funcs.push(func);
+      const i = funcs.push(func) - 1;
       args.push(list);
-      count.set(func, (count.get(func) ?? 0) + 1);
+      const at = slots.get(func);
+      if (at === undefined) slots.set(func, i);
+      else if (typeof at === 'number') slots.set(func, [at, i]);
+      else at.push(i);
       size++;
     },
     remove(func) {
-      const n = count.get(func);
-      if (n === undefined) return;
-      count.delete(func);
-      cut.set(func, funcs.length);
-      size -= n;
-      dead += n;
+      const at = slots.get(func);
+      if (at === undefined) return;
+      slots.delete(func);
+      for (const i of typeof at === 'number' ? [at] : at) {
+        if (funcs[i] !== func) continue; // it has run already (a drain in progress)
+        funcs[i] = spent;
+        args[i] = undefined;
+        size--;
+        dead++;
+      }
       if (draining) return;
       if (!size) registry.clear();
       else if (dead > size + 64) {
-        // Squeeze out the dead: amortised over the removals that made them.
-        const keep = funcs.map((_, i) => live(i));
-        funcs = funcs.filter((_, i) => keep[i]);
-        args = args.filter((_, i) => keep[i]);
-        cut.clear();
-        dead = 0;
+        const [oldFuncs, oldArgs] = [funcs, args];
+        registry.clear();
+        oldFuncs.forEach((f, i) => f !== spent && registry.add(f, oldArgs[i]));
       }
     },
     clear() {
       funcs = [];
       args = [];
-      count.clear();
-      cut.clear();
+      slots = new Map();
       size = dead = 0;
       epoch++;
     },
@@ -85,15 +85,13 @@ export function createRegistry(): Registry {
       draining++;
       try {
         for (let i = funcs.length; i-- > 0 && mine === epoch; ) {
-          if (!live(i)) continue;
           const entry: Entry = [funcs[i]!, args[i]];
-          const n = count.get(entry[0])!;
-          if (n > 1) count.set(entry[0], n - 1);
-          else count.delete(entry[0]);
-          size--;
-          // A run nested in a handler must not see this registration again.
+          if (entry[0] === spent) continue;
+          // Taken out: a run nested in a handler must not see it again. Its stale slot in
+          // `slots` is skipped by remove() and dropped by the clear() that ends the drain.
           funcs[i] = spent;
           args[i] = undefined;
+          size--;
           yield entry;
         }
       } finally {

@@ -75,7 +75,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   const trace = (func: Handler, how: string, since: number): void => {
     if (host.trace) write(`${host.trace} ${nameOf(func)} ${how} after ${(performance.now() - since).toFixed(3)} ms`);
   };
-  const failed = (func: Handler, error: unknown, since: number): void => {
+  const fail = (func: Handler, error: unknown, since: number): void => {
     if (isExit(error)) outcome.exit = error;
     else report(s.options.reporter, func, error);
     trace(func, isExit(error) ? `asked to exit (${error.code})` : 'failed', since);
@@ -105,7 +105,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
         if (exits.includes(func)) throw new ExitRequest(args[0] as number | undefined); // register(process.exit, n)
         value = Reflect.apply(func, s.self.get(func), args);
       } catch (error) {
-        failed(func, error, since);
+        fail(func, error, since);
         continue;
       }
       const then = thenOf(value);
@@ -113,17 +113,30 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
         trace(func, 'returned', since);
       } else if (!wait) {
         write(`atexit: ${nameOf(func)} returned a promise that cannot be awaited on this ending; end with atexit.exit() to await it`);
-        then.call(value, undefined, () => {});
+        whenSettled(value, then, () => {});
         trace(func, 'returned a promise, not awaited,', since);
       } else {
+        // A thenable may settle inside then() itself: that result is taken here, in the loop,
+        // so the run never ends (nor ends the program) from inside a then() call.
+        let now: { error?: unknown; failed: boolean } | undefined;
+        let later = false;
         const ticket = ++waiting;
-        current = func;
-        const resume = (error?: { error: unknown }): void => {
-          if (ticket !== waiting || run.over) return;
-          if (error) failed(func, error.error, since);
+        whenSettled(value, then, (failed, error) => {
+          if (!later) now ??= { failed, error };
+          else if (ticket === waiting && !run.over) {
+            if (failed) fail(func, error, since);
+            else trace(func, 'resolved (awaited)', since);
+            step();
+          }
+        });
+        later = true;
+        if (now) {
+          waiting++; // a then() that calls back again later is not heard
+          if (now.failed) fail(func, now.error, since);
           else trace(func, 'resolved (awaited)', since);
-          step();
-        };
+          continue;
+        }
+        current = func;
         const { deadline } = s.options;
         if (timer === undefined && deadline !== Infinity) {
           timer = setTimeout(() => {
@@ -131,11 +144,6 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
             outcome.late = true;
             finish();
           }, Math.max(0, deadline - (performance.now() - begun)));
-        }
-        try {
-          then.call(value, () => resume(), (error: unknown) => resume({ error }));
-        } catch (error) {
-          resume({ error });
         }
         return false;
       }
@@ -157,6 +165,15 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
 
   step();
   return run;
+}
+
+/** Calls `then` once, with `done` told how the thenable settled; a throwing then() rejects. */
+function whenSettled(value: unknown, then: (this: unknown, ok?: unknown, fail?: unknown) => unknown, done: (failed: boolean, error?: unknown) => void): void {
+  try {
+    then.call(value, () => done(false), (error: unknown) => done(true, error));
+  } catch (error) {
+    done(true, error);
+  }
 }
 
 function thenOf(value: unknown): ((this: unknown, ok?: unknown, fail?: unknown) => unknown) | undefined {
