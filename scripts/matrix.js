@@ -48,7 +48,7 @@ const NOTES = {
   'worker node22': 'worker node',
   'worker node24': 'worker node',
   'worker bun': 'worker node',
-  'worker deno': 'Web Workers: handlers run on `Deno.exit()` / `process.exit()` in the worker; `self.close()` and `worker.terminate()` give no chance, and an idle worker never ends by itself; an uncaught error runs them, then the main program's `worker.onerror` decides. `node:worker_threads`: as on Node, except that at a worker\'s natural end the handlers run synchronously (Deno fires no `beforeExit` there).',
+  'worker deno': 'Web Workers: handlers run on `Deno.exit()` / `process.exit()` in the worker; `self.close()` and `worker.terminate()` give no chance, and an idle worker never ends by itself; an uncaught error runs them, then the main program\'s `worker.onerror` decides. `node:worker_threads`: as on Node, except that at a worker\'s natural end the handlers run synchronously (Deno fires no `beforeExit` there).',
   'pagehide browser': 'Synchronous: an async handler gets a one-line console notice. A page kept in the back/forward cache keeps its handlers; if the browser later evicts it, they never run.',
   'graceful browser': 'A page cannot end itself: the handlers run (awaited) and the page stays; the returned promise never settles.',
 };
