@@ -1,7 +1,7 @@
 // Issue 3: async handlers, graceful exit and the deadline, seen from a parent process.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { run } from './harness.js';
+import { run, runtime } from './harness.js';
 
 const lines = (text) => text.split('\n').filter((line) => line !== '');
 /** The stderr lines atexit itself writes (notices, deadline), without reports or Node's own output. */
@@ -157,7 +157,7 @@ for (const [mode, status, what] of [
     assert.equal(r.stdout, SYNC_PARTS);
     noticesFor(r.stderr, ['closeDb', 'flushLog']);
     if (mode === 'exit') assert.equal(lines(r.stderr).length, 2);
-    else assert.match(r.stderr, mode === 'throw' ? /Error: uncaught in main/ : /Error: unhandled in main/);
+    else assert.match(r.stderr, mode === 'throw' ? /uncaught in main/ : /unhandled in main/);
     assert.deepEqual([r.status, r.signal], [status, null]);
   });
 }
@@ -182,7 +182,8 @@ for (const [mode, signals, stdout, status] of [
   ['signal', ['SIGTERM'], `READY\n${seen('{"reason":"signal","signal":"SIGTERM"}')}`, null],
   ['throw', [], seen('{"reason":"error"}, error is the one thrown', false), 1],
   ['throw-timer', [], seen('{"reason":"error"}, error is the one thrown', false), 1],
-  ['reject', [], seen('{"reason":"error"}, error is the one thrown', false), 1],
+  // Bun does not say which promise was rejected (docs/runtimes.md).
+  ['reject', [], seen(`{"reason":"error"}, error ${runtime === 'bun' ? 'is another: undefined' : 'is the one thrown'}`, false), 1],
   ['manual', [], `${seen('{"reason":"manual"}')}main after runExitFuncs: undefined\n`, 0],
 ]) {
   test(`atexit.ending() in handlers, ${mode}; undefined outside a run`, async () => {
@@ -225,12 +226,15 @@ test('without NODE_DEBUG=atexit there is no trace', async () => {
 
 test('Kubernetes: on SIGTERM the HTTP server finishes its request and closes, then the pool; death by SIGTERM', async () => {
   const r = await run('async-graceful-http.mjs', { signals: ['SIGTERM'] });
+  // Deno's node:http server.close() does not wait for the request in flight (docs/runtimes.md):
+  // whether its response gets out before the signal death is a race there.
+  const stdout = runtime === 'deno' ? r.stdout.replace(/^client got .*\n/m, '') : r.stdout;
   assert.equal(
-    r.stdout,
+    stdout,
     [
       'READY',
       'shutdown: {"reason":"signal","signal":"SIGTERM"}',
-      'client got 200: result of select 1',
+      ...(runtime === 'deno' ? [] : ['client got 200: result of select 1']),
       'server closed',
       'pool closed, 0 queries in flight',
     ].join('\n') + '\n',
