@@ -80,7 +80,7 @@ test('runExitFuncs(): sync handlers run inside the call; the promise settles aft
       'settled with undefined',
       'B (sync), count 1',
       'rejects: start, count 2',
-      'returned: count 2, ncallbacks 2',
+      'returned: count 2',
       'slow: start, count 3',
       'slow: end',
       'A (sync), count 4',
