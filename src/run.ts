@@ -139,11 +139,15 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
         current = func;
         const { deadline } = s.options;
         if (timer === undefined && deadline !== Infinity) {
-          timer = setTimeout(() => {
+          const armed = setTimeout(() => {
             write(`atexit: deadline of ${deadline} ms passed while awaiting ${nameOf(current)}; the remaining handlers were skipped`);
             outcome.late = true;
             finish();
           }, Math.max(0, deadline - (performance.now() - begun)));
+          // Deno's first setTimeout() loads its timers and runs pending promise callbacks inside
+          // this call: the run may have gone on (armed its own timer) or even finished meanwhile.
+          if (timer === undefined && !run.over) timer = armed;
+          else clearTimeout(armed);
         }
         return false;
       }

@@ -34,6 +34,12 @@ for (const [status, signal] of [[0, ''], [5, '5']]) {
   });
 }
 
+test('[natural] an awaited handler settled already, then one awaiting a timer: no deadline left behind', async () => {
+  const r = await run('settled-first.mjs', { timeout: 5_000 });
+  assert.equal(r.stdout, 'settled\nawaited\nsync handler\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
+});
+
 test('[graceful] atexit.exit(3) with work pending: the async handler awaited, then status 3', async () => {
   const r = await run('graceful.mjs');
   assert.equal(r.stdout, 'async handler ({"reason":"exit","code":3})\nsync handler\n');
