@@ -29,6 +29,8 @@ for (const { runtime, format, outfile } of bundles) {
     platform: 'neutral',
     plugins: [adapter(runtime)],
     legalComments: 'none',
+    // JSR (jsr.json) publishes dist/deno.js; this tells Deno where its declarations are.
+    ...(runtime === 'deno' && { banner: { js: '/* @ts-self-types="../src/index.ts" */' } }),
     sourcemap: true, // dist/*.map: coverage (c8) maps the bundles back to src/*.ts
   });
 }
