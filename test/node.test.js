@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, test } from 'node:test';
 import * as atexit from 'atexit';
-import { command, run } from './harness.js';
+import { command, run, runtime } from './harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const report = (name, error) => new RegExp(`^Exception ignored in atexit callback ${name}:\\n${error}\\n`, 'm');
@@ -96,7 +96,8 @@ test('registered during runExitFuncs(): not run, and gone after the run', () => 
 let listenersRun;
 const listeners = () => (listenersRun ??= run('node-listeners.mjs'));
 const watched = ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP'];
-test('nothing installed at import; listeners appear with the first register and go with the last, default SIGTERM death returns', async () => {
+const denoSignals = runtime === 'deno' && "Deno's adapter listens through Deno.addSignalListener and window events, which process.listenerCount does not count (test/runtimes covers Deno)";
+test('nothing installed at import; listeners appear with the first register and go with the last, default SIGTERM death returns', { skip: denoSignals }, async () => {
   const r = await listeners();
   const stages = JSON.parse(r.stdout.split('\n')[0]);
   assert.deepEqual(stages.imported, stages.before);
@@ -169,11 +170,16 @@ for (const [arg, how, code, extra] of [
 ]) {
   test(`worker_threads: a worker that ${how} runs its own handlers; the main thread's are separate`, async () => {
     const r = await run('node-worker.mjs', { args: [arg] });
-    assert.equal(
-      r.stdout,
-      `worker ncallbacks 2\nworker handler 2\nworker handler 1\n${extra}main: worker exit ${code}, main ncallbacks 1\nmain handler\n`,
-    );
-    assert.equal(r.stderr, '');
+    const expected = `worker ncallbacks 2\nworker handler 2\nworker handler 1\n${extra}main: worker exit ${code}, main ncallbacks 1\nmain handler\n`;
+    if (arg === 'throw' && !runtime.startsWith('node')) {
+      // Bun tells the main thread's 'error' before the worker's handlers run; Deno also prints
+      // the worker's error. The same lines, then, and the worker's own in LIFO order.
+      assert.deepEqual(r.stdout.split('\n').sort(), expected.split('\n').sort());
+      assert.match(r.stdout, /worker handler 2\n(.*\n)?worker handler 1\n/);
+    } else {
+      assert.equal(r.stdout, expected);
+      assert.equal(r.stderr, '');
+    }
     assert.deepEqual([r.status, r.signal], [0, null]);
   });
 }
