@@ -37,7 +37,9 @@ export function register<F extends Handler, C>(method: F, context: ClassMethodDe
 export function register(func: Handler, ...args: unknown[]): Handler {
   // A class is a function that throws unless called with `new`: refuse it now, not at exit.
   if (typeof func !== 'function' || isClass(func)) {
-    throw new TypeError(`atexit.register: expected a function, got ${arguments.length ? describeValue(func) : 'nothing'}`);
+    // (No `arguments.length` here to tell register() from register(undefined): reading
+    // `arguments` at all makes every call build that object, doubling the cost of register.)
+    throw new TypeError(`atexit.register: expected a function, got ${describeValue(func)}`);
   }
   const s = shared();
   const context = args.length === 1 ? decoratorContext(args[0]) : undefined;

@@ -246,7 +246,7 @@ for (const [shown, value, named] of [
 }
 
 test('register() with no arguments throws a TypeError; nothing registered', () => {
-  assert.throws(() => atexit.register(), (error) => error instanceof TypeError && /nothing/.test(error.message));
+  assert.throws(() => atexit.register(), (error) => error instanceof TypeError && /got undefined/.test(error.message));
   assert.equal(atexit.ncallbacks(), 0);
 });
 
