@@ -172,7 +172,7 @@ export function ending(): Ending | undefined {
 export function configure(options: Partial<Options> = {}): Options {
   const current = shared().options;
   const { deadline = current.deadline, reporter = current.reporter } = options;
-  if (!(deadline > 0) || typeof reporter !== 'function') {
+  if (typeof deadline !== 'number' || !(deadline > 0) || typeof reporter !== 'function') {
     throw new TypeError('atexit.configure: deadline must be a number of ms above 0, reporter a function');
   }
   Object.assign(current, { deadline, reporter });

@@ -1,0 +1,64 @@
+// In-process checks of the public surface that need no ending: configure() and the decorator
+// detection in register().
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import * as atexit from 'atexit';
+
+const defaults = atexit.configure();
+afterEach(() => {
+  atexit.clear();
+  atexit.configure(defaults);
+});
+
+test('configure() returns the settings; a deadline of 10 s and the printing reporter by default', () => {
+  assert.equal(defaults.deadline, 10_000);
+  assert.equal(typeof defaults.reporter, 'function');
+  const reporter = () => {};
+  assert.deepEqual(atexit.configure({ deadline: 250, reporter }), { deadline: 250, reporter });
+  assert.deepEqual(atexit.configure(), { deadline: 250, reporter }, 'kept until changed');
+  assert.equal(atexit.configure({ deadline: Infinity }).deadline, Infinity);
+  assert.equal(atexit.configure({}).reporter, reporter, 'an option left out is not changed');
+});
+
+for (const [what, options] of [
+  ['deadline 0', { deadline: 0 }],
+  ['a negative deadline', { deadline: -5 }],
+  ['a NaN deadline', { deadline: NaN }],
+  ['a string deadline', { deadline: '100' }],
+  ['a reporter that is not a function', { reporter: 'stderr' }],
+]) {
+  test(`configure() with ${what} throws a TypeError and changes nothing`, () => {
+    const before = atexit.configure();
+    assert.throws(() => atexit.configure(options), TypeError);
+    assert.deepEqual(atexit.configure(), before);
+  });
+}
+
+test('the returned settings are a copy: changing them changes nothing', () => {
+  const copy = atexit.configure();
+  copy.deadline = 1;
+  assert.equal(atexit.configure().deadline, defaults.deadline);
+});
+
+test('register as a decorator of an instance method throws a TypeError (static methods only)', () => {
+  const method = () => {};
+  const context = { kind: 'method', static: false, name: 'flush', addInitializer() {} };
+  assert.throws(() => atexit.register(method, context), /static methods only/);
+  assert.equal(atexit.ncallbacks(), 0);
+});
+
+test('one argument that only looks like a decorator context is an argument', async () => {
+  const seen = [];
+  const record = (arg) => seen.push(arg);
+  const notAContext = { kind: 'field', addInitializer() {} };
+  const { proxy, revoke } = Proxy.revocable({}, {});
+  revoke();
+  atexit.register(record, notAContext);
+  atexit.register(record, proxy); // a revoked Proxy cannot be looked into: an argument all the same
+  atexit.register(record, null);
+  assert.equal(atexit.ncallbacks(), 3);
+  await atexit.runExitFuncs();
+  assert.deepEqual(seen.slice(0, 1), [null]);
+  assert.equal(seen[1], proxy);
+  assert.equal(seen[2], notAContext);
+});
