@@ -147,6 +147,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
           // Deno's first setTimeout() loads its timers and runs pending promise callbacks inside
           // this call: the run may have gone on (armed its own timer) or even finished meanwhile.
           if (timer === undefined && !run.over) timer = armed;
+          /* c8 ignore next: Deno */
           else clearTimeout(armed);
         }
         return false;

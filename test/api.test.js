@@ -62,3 +62,15 @@ test('one argument that only looks like a decorator context is an argument', asy
   assert.equal(seen[1], proxy);
   assert.equal(seen[2], notAContext);
 });
+
+test('a callable Proxy whose traps throw is registered (the class check cannot look, so it lets it be)', async () => {
+  let ran = 0;
+  const hostile = new Proxy(() => ran++, {
+    getOwnPropertyDescriptor() {
+      throw new Error('no looking');
+    },
+  });
+  atexit.register(hostile);
+  await atexit.runExitFuncs();
+  assert.equal(ran, 1);
+});

@@ -33,6 +33,7 @@ export function host(): Host {
   let trace: string | undefined;
   try {
     if (/(^|,)\s*(atexit|\*)\s*(,|$)/i.test(p?.env?.NODE_DEBUG ?? '')) trace = `ATEXIT ${p!.pid}:`;
+    /* c8 ignore next 3: Deno's process.env without --allow-env */
   } catch {
     // env may be guarded (Deno without --allow-env)
   }
@@ -75,6 +76,7 @@ export function end(code: number | undefined): void {
 // 'uncaughtExceptionMonitor' nor through the 'exit' code (0, though it ends with 1). Such an
 // 'exit' has no 'beforeExit' before it and no process.exit() on its stack: that tells it apart.
 const isBun = (p: Proc): boolean => typeof (p as { versions?: { bun?: unknown } }).versions?.bun === 'string';
+/* c8 ignore start: Bun only (tested in the runtime matrix) */
 function bunRejected(p: Proc): boolean {
   if (!isBun(p)) return false;
   const limit = Error.stackTraceLimit;
@@ -87,6 +89,7 @@ function bunRejected(p: Proc): boolean {
     Error.stackTraceLimit = limit;
   }
 }
+/* c8 ignore stop */
 
 export function install(s: Shared): () => void {
   const p = proc();
@@ -110,6 +113,7 @@ export function install(s: Shared): () => void {
     uninstall();
     try {
       p.kill(p.pid, signal);
+      /* c8 ignore next 4: Windows */
     } catch {
       // Windows cannot send SIGHUP to itself: end with the shell's status for it instead.
       p.exit(128 + ({ SIGHUP: 1, SIGINT: 2 }[signal] ?? 21));
