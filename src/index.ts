@@ -196,8 +196,9 @@ function isClass(func: Handler): boolean {
 
 function describeValue(value: unknown): string {
   if (typeof value === 'function') return `class ${value.name}`;
-  if (Array.isArray(value)) return 'an array';
-  return value === null || typeof value === 'object' ? String(value && 'an object') : `${typeof value} ${String(value)}`;
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return `${typeof value} ${String(value)}`; // number 42, string x, symbol Symbol(x), bigint 10
 }
 
 function decoratorContext(value: unknown): ClassMethodDecoratorContext | undefined {
