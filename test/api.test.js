@@ -1,8 +1,9 @@
-// In-process checks of the public surface that need no ending: configure() and the decorator
-// detection in register().
+// Checks of the public surface: configure(), the decorator detection in register(), and what
+// a refused exit code does to an ending.
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import * as atexit from 'atexit';
+import { run } from './harness.js';
 
 const defaults = atexit.configure();
 afterEach(() => {
@@ -73,4 +74,10 @@ test('a callable Proxy whose traps throw is registered (the class check cannot l
   atexit.register(hostile);
   await atexit.runExitFuncs();
   assert.equal(ran, 1);
+});
+
+test('a handler asking to exit with a code the runtime refuses leaves the status it had', async () => {
+  const r = await run('node-bad-code.mjs');
+  assert.equal(r.stdout, 'after\n');
+  assert.deepEqual([r.status, r.signal], [2, null]);
 });
