@@ -85,8 +85,8 @@ export function createRegistry(): Registry {
       draining++;
       try {
         for (let i = funcs.length; i-- > 0 && mine === epoch; ) {
+          if (funcs[i] === spent) continue;
           const entry: Entry = [funcs[i]!, args[i]];
-          if (entry[0] === spent) continue;
           // Taken out: a run nested in a handler must not see it again. Its stale slot in
           // `slots` is skipped by remove() and dropped by the clear() that ends the drain.
           funcs[i] = spent;

@@ -118,22 +118,24 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
       } else {
         // A thenable may settle inside then() itself: that result is taken here, in the loop,
         // so the run never ends (nor ends the program) from inside a then() call.
+        const settled = (failed: boolean, error: unknown): void => {
+          if (failed) fail(func, error, since);
+          else trace(func, 'resolved (awaited)', since);
+        };
         let now: { error?: unknown; failed: boolean } | undefined;
         let later = false;
         const ticket = ++waiting;
         whenSettled(value, then, (failed, error) => {
           if (!later) now ??= { failed, error };
           else if (ticket === waiting && !run.over) {
-            if (failed) fail(func, error, since);
-            else trace(func, 'resolved (awaited)', since);
+            settled(failed, error);
             step();
           }
         });
         later = true;
         if (now) {
           waiting++; // a then() that calls back again later is not heard
-          if (now.failed) fail(func, now.error, since);
-          else trace(func, 'resolved (awaited)', since);
+          settled(now.failed, now.error);
           continue;
         }
         current = func;
