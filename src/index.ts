@@ -170,11 +170,18 @@ export function ending(): Ending | undefined {
  * ```
  */
 export function configure(options: Partial<Options> = {}): Options {
-  const current = shared().options;
-  const { deadline = current.deadline, reporter = current.reporter } = options;
-  if (typeof deadline !== 'number' || !(deadline > 0) || typeof reporter !== 'function') {
-    throw new TypeError('atexit.configure: deadline must be a number of ms above 0, reporter a function');
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`atexit.configure: expected an options object, got ${describeValue(options)}`);
   }
+  const current = shared().options;
+  for (const key of Object.keys(options)) {
+    if (key !== 'deadline' && key !== 'reporter') throw new TypeError(`atexit.configure: unknown option ${JSON.stringify(key)}; the options are deadline and reporter`);
+  }
+  const { deadline = current.deadline, reporter = current.reporter } = options;
+  if (typeof deadline !== 'number' || !(deadline > 0)) {
+    throw new TypeError(`atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got ${describeValue(deadline)}`);
+  }
+  if (typeof reporter !== 'function') throw new TypeError(`atexit.configure: reporter must be a function, got ${describeValue(reporter)}`);
   Object.assign(current, { deadline, reporter });
   return { ...current };
 }
@@ -194,11 +201,14 @@ function isClass(func: Handler): boolean {
   }
 }
 
+/** What a refused value was, for an error message: `the string "x"`, `the number 0`, `class Db`. */
 function describeValue(value: unknown): string {
-  if (typeof value === 'function') return `class ${value.name}`;
+  if (typeof value === 'function') return value.name ? `class ${value.name}` : 'an anonymous class';
   if (value === null || value === undefined) return String(value);
   if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  return `${typeof value} ${String(value)}`; // number 42, string x, symbol Symbol(x), bigint 10
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'bigint') return `the bigint ${value}n`;
+  return `the ${typeof value} ${String(value)}`; // the number 42, the boolean true, the symbol Symbol(x)
 }
 
 function decoratorContext(value: unknown): ClassMethodDecoratorContext | undefined {
