@@ -221,3 +221,25 @@ function decoratorContext(value: unknown): ClassMethodDecoratorContext | undefin
   }
   throw new TypeError('atexit.register decorates static methods only');
 }
+
+/**
+ * Every function above, as a default export, for `import atexit from 'atexit'` (as Python's
+ * `import atexit`): `atexit.register` is `register`.
+ *
+ * @example
+ * ```ts
+ * import atexit from 'atexit';
+ * atexit.register(console.log, 'bye');
+ * ```
+ */
+const atexit: {
+  readonly register: typeof register;
+  readonly unregister: typeof unregister;
+  readonly runExitFuncs: typeof runExitFuncs;
+  readonly clear: typeof clear;
+  readonly ncallbacks: typeof ncallbacks;
+  readonly exit: typeof exit;
+  readonly ending: typeof ending;
+  readonly configure: typeof configure;
+} = /* @__PURE__ */ Object.freeze({ register, unregister, runExitFuncs, clear, ncallbacks, exit, ending, configure });
+export default atexit;

@@ -1,5 +1,6 @@
 // Checks of the public surface: configure(), the decorator detection in register(), and what
 // a refused exit code does to an ending.
+import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import * as atexit from 'atexit';
@@ -115,5 +116,18 @@ for (const [shown, value, message] of [
 ]) {
   test(`register(${shown}): the TypeError says "${message}"`, () => {
     assert.throws(() => atexit.register(value), (error) => error instanceof TypeError && error.message === `atexit.register: expected a function, got ${message.replace(/^got /, '')}`);
+  });
+}
+
+// Issue 11: `import atexit from 'atexit'` (Python's `import atexit`) on every entry.
+for (const entry of ['index.js', 'index.cjs', 'deno.js', 'browser.js']) {
+  test(`dist/${entry}: the default export holds every named export, the very same functions`, async () => {
+    const url = new URL(`../dist/${entry}`, import.meta.url);
+    const ns = entry.endsWith('.cjs') ? createRequire(import.meta.url)(url.pathname) : await import(url.href);
+    const named = Object.keys(ns).filter((key) => key !== 'default' && key !== '__esModule').sort();
+    assert.ok(named.includes('register') && named.length >= 8, named.join());
+    assert.deepEqual(Object.keys(ns.default).sort(), named);
+    for (const key of named) assert.equal(ns.default[key], ns[key], key);
+    assert.ok(Object.isFrozen(ns.default));
   });
 }
