@@ -19,6 +19,8 @@ export type { Handler } from './registry.ts';
 export type { Reporter, Unraisable } from './report.ts';
 export type { Ending, Options } from './state.ts';
 
+// The decorator's overload comes first: when no overload matches, TypeScript 7 reports only the
+// last one, and a wrong argument to a handler is the error people meet.
 /**
  * Registers `func` to be called with `args` when the program ends; returns `func`.
  * The same function may be registered many times; each registration runs. Arguments are kept
@@ -32,8 +34,8 @@ export type { Ending, Options } from './state.ts';
  * class Db { @atexit.register static close() { this.pool.end(); } }
  * ```
  */
-export function register<F extends Handler>(func: F, ...args: NoInfer<Parameters<F>>): F;
 export function register<F extends Handler, C>(method: F, context: ClassMethodDecoratorContext<C, F> & { static: true }): F;
+export function register<F extends Handler>(func: F, ...args: NoInfer<Parameters<F>>): F;
 export function register(func: Handler, ...args: unknown[]): Handler {
   // A class is a function that throws unless called with `new`: refuse it now, not at exit.
   if (typeof func !== 'function' || isClass(func)) {
