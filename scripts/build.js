@@ -31,7 +31,9 @@ for (const { runtime, format, outfile } of bundles) {
     legalComments: 'none',
     // JSR (jsr.json) publishes dist/deno.js; this tells Deno where its declarations are.
     ...(runtime === 'deno' && { banner: { js: '/* @ts-self-types="../src/index.ts" */' } }),
-    sourcemap: true, // dist/*.map: coverage (c8) maps the bundles back to src/*.ts
+    // `--sourcemap` (npm run coverage): dist/*.map lets c8 map the bundles back to src/*.ts. They
+    // are not published: they would double the package for a consumer who has no src/ to map to.
+    sourcemap: process.argv.includes('--sourcemap'),
   });
 }
 
