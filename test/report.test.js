@@ -73,3 +73,22 @@ test('bundled into one file with the handlers: the handler frames stay, the pack
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a stack that is not a string (Error.prepareStackTrace returning the frames): the report still prints', async () => {
+  const { default: atexit } = await import('atexit');
+  const printed = [];
+  const error = console.error;
+  const prepare = Error.prepareStackTrace;
+  console.error = (text) => printed.push(text);
+  Error.prepareStackTrace = (_error, frames) => frames; // as some call-site libraries do
+  try {
+    atexit.register(function bad() {
+      throw new Error('boom');
+    });
+    await atexit.runExitFuncs();
+  } finally {
+    Error.prepareStackTrace = prepare;
+    console.error = error;
+  }
+  assert.deepEqual(printed, ['Exception ignored in atexit callback bad:\nError: boom']);
+});
