@@ -69,3 +69,28 @@ test('decorator: @atexit.register on a static method runs at exit with this === 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// `moduleResolution: node10` reads no `exports`: package.json's typesVersions sends TypeScript
+// before 5.4 to the declarations without NoInfer there too.
+for (const [typescript, version] of VERSIONS.filter(([name]) => name !== 'typescript7')) {
+  test(`types, TypeScript ${version}, moduleResolution node10: arguments checked, no diagnostic from the declarations`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atexit-node10-'));
+    try {
+      mkdirSync(join(dir, 'node_modules'));
+      symlinkSync(root, join(dir, 'node_modules', 'atexit'), 'junction');
+      writeFileSync(
+        join(dir, 'a.ts'),
+        "import atexit = require('atexit');\nconst add = (a: number, b: string): string => a + b;\natexit.register(add, 1, 'x');\n// @ts-expect-error a wrong argument\natexit.register(add, 1, 2);\n",
+      );
+      const r = spawnSync(
+        process.execPath,
+        [join(root, 'node_modules', typescript, 'bin/tsc'), '--noEmit', '--strict', '--module', 'commonjs', '--moduleResolution', 'node', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), '--pretty', 'false', 'a.ts'],
+        { cwd: dir, encoding: 'utf8' },
+      );
+      assert.equal(r.stdout + r.stderr, '');
+      assert.equal(r.status, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
