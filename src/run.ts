@@ -183,6 +183,7 @@ function notAwaited(ending: Ending): string {
       return 'the program is exiting synchronously; end with atexit.exit() to await it';
     case 'error':
       return 'the program is ending on an uncaught error';
+    /* c8 ignore next 4: a browser's pagehide; a Deno worker's natural end (run synchronously) */
     case 'pagehide':
       return 'the page is going away';
     default:
