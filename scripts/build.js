@@ -31,7 +31,9 @@ for (const { runtime, format, outfile } of bundles) {
     legalComments: 'none',
     // JSR (jsr.json) publishes dist/deno.js; this tells Deno where its declarations are.
     ...(runtime === 'deno' && { banner: { js: '/* @ts-self-types="../src/index.ts" */' } }),
-    sourcemap: true, // dist/*.map: coverage (c8) maps the bundles back to src/*.ts
+    // `--sourcemap` (npm run coverage): dist/*.map lets c8 map the bundles back to src/*.ts. They
+    // are not published: they would double the package for a consumer who has no src/ to map to.
+    sourcemap: process.argv.includes('--sourcemap'),
   });
 }
 
@@ -41,6 +43,14 @@ const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).is
 for (const file of walk('dist/types')) {
   writeFileSync(file, readFileSync(file, 'utf8').replace(/(from '\.{1,2}\/[^']*)\.ts'/g, "$1.js'"));
 }
-// The same declarations, read as CommonJS, for `require`.
+// TypeScript before 5.4 has no NoInfer: package.json's `types@<5.4` conditions point it at a copy
+// of index.d.ts without it (the arguments are still checked; only a decorator on an instance
+// method is then not refused at compile time).
+const index = readFileSync('dist/types/index.d.ts', 'utf8');
+const legacy = index.replace('...args: NoInfer<Parameters<F>>', '...args: Parameters<F>');
+if (legacy === index) throw new Error('build: NoInfer<Parameters<F>> not found in dist/types/index.d.ts');
+writeFileSync('dist/types/index-ts5.0.d.ts', legacy);
+// The same declarations, read as CommonJS, for `require` (a .d.cts that re-exports the ESM ones
+// would be shorter, but TypeScript then misreads the CommonJS default export: attw flags it).
 cpSync('dist/types', 'dist/cjs', { recursive: true });
 writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n');

@@ -10,6 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ADVICE, findChromium } from './chromium.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const check = process.argv.includes('--check');
@@ -80,12 +81,25 @@ function runTests(files, env) {
   });
 }
 
+// Without a browser the Browser column is not run: it is kept as README.md has it (neither
+// checked nor rewritten), rather than turned into n/a.
+const browser = findChromium();
+if (!browser) console.error(`matrix: no Chromium found, so the Browser column is kept as README.md has it, unchecked; to run it, ${ADVICE}`);
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+/** The mark README.md shows for `label` under `runtime`, without its note. */
+const kept = (label, runtime) => {
+  const line = readme.split('\n').find((l) => l.startsWith(`| ${label} |`));
+  const cells = line?.split(' | ');
+  return cells?.[RUNTIMES.findIndex((r) => r.id === runtime) + 1]?.replace(/ \|$/, '').replace(/ <sup>\d+<\/sup>$/, '') ?? 'not run';
+};
+
 const results = {};
 for (const { id } of RUNTIMES) {
+  if (id === 'browser' && !browser) continue;
   const started = performance.now();
   results[id] =
     id === 'browser'
-      ? await runTests(['test/browser.test.js', 'test/runtimes/jsr.test.js'], {})
+      ? await runTests(['test/browser.test.js', 'test/runtimes/jsr.test.js'], { CHROMIUM_PATH: browser })
       : await runTests(SUITES.filter((file) => existsSync(join(root, file))), { ATEXIT_RUNTIME: id });
   const count = (status) => results[id].filter((t) => t.status === status).length;
   console.error(`${id}: ${count('pass')} passed, ${count('fail')} failed, ${count('skip')} skipped (${((performance.now() - started) / 1000).toFixed(1)} s)`);
@@ -102,6 +116,11 @@ const noteFor = (key) => {
   return ` <sup>${notes.indexOf(text) + 1}</sup>`;
 };
 const cell = (row, runtime) => {
+  if (!results[runtime]) {
+    const [, label] = ROWS.find(([id]) => id === row);
+    const mark = kept(label, runtime);
+    return mark === 'n/a' || mark === 'not run' ? mark : mark + noteFor(`${row} ${runtime}`);
+  }
   const tagged = results[runtime].filter((t) => t.name.startsWith(`[${row}] `) && t.status !== 'skip');
   if (tagged.length === 0) return results[runtime].length ? 'n/a' : 'not run';
   const ok = tagged.every((t) => t.status === 'pass');
@@ -120,7 +139,6 @@ const table = [
   ...notes.map((text, i) => `${i + 1}. ${text}`),
 ].join('\n');
 
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const markers = /(<!-- runtime-table:start -->\n)[\s\S]*?(\n<!-- runtime-table:end -->)/;
 if (!markers.test(readme)) throw new Error('README.md has no <!-- runtime-table:start --> / <!-- runtime-table:end --> markers');
 const fresh = readme.replace(markers, (_, start, end) => `${start}${table}${end}`);

@@ -6,9 +6,11 @@ import { gzipSync } from 'node:zlib';
 // The goal set for this entry is 2 kB (2048 B). It is not met: the contract (async runs with a
 // deadline, exit requests, hostile-value reporting, decorators, one registry shared by every
 // copy, Bun's quirks) measures about 3.2 kB. This budget guards against growth from there;
-// `npm run bench` prints the 2 kB goal as NOT met until it is.
+// `npm run bench` prints the 2 kB goal as NOT met until it is. Issue 11 (the handler-only
+// traceback, configure()'s and register()'s precise errors, the per-ending notice, the default
+// export) took it from 3239 B to 3900 B.
 const GOAL = 2048;
-const BUDGET = 3328;
+const BUDGET = 3968;
 const entry = 'dist/index.js';
 const { outputFiles } = await build({
   entryPoints: [entry],

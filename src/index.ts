@@ -19,6 +19,8 @@ export type { Handler } from './registry.ts';
 export type { Reporter, Unraisable } from './report.ts';
 export type { Ending, Options } from './state.ts';
 
+// The decorator's overload comes first: when no overload matches, TypeScript 7 reports only the
+// last one, and a wrong argument to a handler is the error people meet.
 /**
  * Registers `func` to be called with `args` when the program ends; returns `func`.
  * The same function may be registered many times; each registration runs. Arguments are kept
@@ -32,8 +34,8 @@ export type { Ending, Options } from './state.ts';
  * class Db { @atexit.register static close() { this.pool.end(); } }
  * ```
  */
-export function register<F extends Handler>(func: F, ...args: NoInfer<Parameters<F>>): F;
 export function register<F extends Handler, C>(method: F, context: ClassMethodDecoratorContext<C, F> & { static: true }): F;
+export function register<F extends Handler>(func: F, ...args: NoInfer<Parameters<F>>): F;
 export function register(func: Handler, ...args: unknown[]): Handler {
   // A class is a function that throws unless called with `new`: refuse it now, not at exit.
   if (typeof func !== 'function' || isClass(func)) {
@@ -170,11 +172,18 @@ export function ending(): Ending | undefined {
  * ```
  */
 export function configure(options: Partial<Options> = {}): Options {
-  const current = shared().options;
-  const { deadline = current.deadline, reporter = current.reporter } = options;
-  if (typeof deadline !== 'number' || !(deadline > 0) || typeof reporter !== 'function') {
-    throw new TypeError('atexit.configure: deadline must be a number of ms above 0, reporter a function');
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`atexit.configure: expected an options object, got ${describeValue(options)}`);
   }
+  const current = shared().options;
+  for (const key of Object.keys(options)) {
+    if (key !== 'deadline' && key !== 'reporter') throw new TypeError(`atexit.configure: unknown option ${JSON.stringify(key)}; the options are deadline and reporter`);
+  }
+  const { deadline = current.deadline, reporter = current.reporter } = options;
+  if (typeof deadline !== 'number' || !(deadline > 0)) {
+    throw new TypeError(`atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got ${describeValue(deadline)}`);
+  }
+  if (typeof reporter !== 'function') throw new TypeError(`atexit.configure: reporter must be a function, got ${describeValue(reporter)}`);
   Object.assign(current, { deadline, reporter });
   return { ...current };
 }
@@ -194,11 +203,14 @@ function isClass(func: Handler): boolean {
   }
 }
 
+/** What a refused value was, for an error message: `the string "x"`, `the number 0`, `class Db`. */
 function describeValue(value: unknown): string {
-  if (typeof value === 'function') return `class ${value.name}`;
+  if (typeof value === 'function') return value.name ? `class ${value.name}` : 'an anonymous class';
   if (value === null || value === undefined) return String(value);
   if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  return `${typeof value} ${String(value)}`; // number 42, string x, symbol Symbol(x), bigint 10
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'bigint') return `the bigint ${value}n`;
+  return `the ${typeof value} ${String(value)}`; // the number 42, the boolean true, the symbol Symbol(x)
 }
 
 function decoratorContext(value: unknown): ClassMethodDecoratorContext | undefined {
@@ -211,3 +223,25 @@ function decoratorContext(value: unknown): ClassMethodDecoratorContext | undefin
   }
   throw new TypeError('atexit.register decorates static methods only');
 }
+
+/**
+ * Every function above, as a default export, for `import atexit from 'atexit'` (as Python's
+ * `import atexit`): `atexit.register` is `register`.
+ *
+ * @example
+ * ```ts
+ * import atexit from 'atexit';
+ * atexit.register(console.log, 'bye');
+ * ```
+ */
+const atexit: {
+  readonly register: typeof register;
+  readonly unregister: typeof unregister;
+  readonly runExitFuncs: typeof runExitFuncs;
+  readonly clear: typeof clear;
+  readonly ncallbacks: typeof ncallbacks;
+  readonly exit: typeof exit;
+  readonly ending: typeof ending;
+  readonly configure: typeof configure;
+} = /* @__PURE__ */ Object.freeze({ register, unregister, runExitFuncs, clear, ncallbacks, exit, ending, configure });
+export default atexit;

@@ -21,8 +21,11 @@ export function write(text: string): void {
   }
 }
 
-/** The default reporter: the message line, then the stack or the best string we can get. */
-export const printReport: Reporter = ({ message, error }) => write(`${message}:\n${describe(error)}`);
+/**
+ * The default reporter: the message line, then the stack (from the handler down, see
+ * `handlerStack`) or the best string we can get.
+ */
+export const printReport: Reporter = ({ message, error }) => write(`${message}:\n${handlerStack(describe(error))}`);
 
 /** Hands a failure to the reporter; if the reporter itself throws, the default one prints it. */
 export function report(reporter: Reporter, handler: Handler, error: unknown): void {
@@ -59,4 +62,40 @@ export function describe(error: unknown): string {
     }
   }
   return text;
+}
+
+/** The file of a stack frame line (V8, JavaScriptCore and SpiderMonkey forms); undefined if it is not one. */
+const fileOf = (line: string): string | undefined => /(?:\(|@|^\s*at )([^()]+?):\d+:\d+\)?\s*$/.exec(line)?.[1];
+/** A frame of the runtime itself (Node's `node:`, Deno's `ext:`, Bun's `native`). */
+const internal = (line: string): boolean => /^(?:node|ext|native|bun):/.test(fileOf(line) ?? '');
+
+/**
+ * A stack as Python shows a traceback: the handler's frames only, without the package's frames
+ * that called it nor the runtime's dispatch frames below. Names cannot be trusted (bundlers
+ * minify them; builds differ), so frames are matched by position against a stack taken here:
+ * the frames both stacks end with are the call chain that led to the handler (a synchronous
+ * throw); failing that, the cut is at the first frame from this package's directory (one
+ * bundle, or the sources when the runtime applies the source map). The first frame always
+ * stays. Runs only when a failure is printed.
+ */
+export function handlerStack(stack: string): string {
+  try {
+    const lines = stack.split('\n');
+    const first = lines.findIndex((line) => fileOf(line) !== undefined);
+    const here = (new Error().stack ?? '').split('\n').filter((line) => fileOf(line) !== undefined);
+    const file = here.length ? fileOf(here[0]!)! : '';
+    const own = file.slice(0, Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+    if (first < 0 || !own) return stack;
+    const ours = (line: string): boolean => fileOf(line)?.startsWith(own) === true;
+    let shared = 0;
+    while (shared < here.length && shared < lines.length - first - 1 && lines[lines.length - 1 - shared] === here[here.length - 1 - shared]) shared++;
+    // A shared tail through the package is the call chain; the frame above it (the call) goes too.
+    let end = lines.slice(lines.length - shared).some(ours) ? lines.length - shared - 1 : lines.findIndex((line, i) => i > first && ours(line));
+    if (end < 0) end = lines.length;
+    end = Math.max(end, first + 1);
+    while (end > first + 1 && internal(lines[end - 1]!)) end--;
+    return lines.slice(0, end).join('\n');
+  } catch {
+    return stack;
+  }
 }

@@ -67,6 +67,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   let timer: ReturnType<typeof setTimeout> | undefined;
   let current: Handler; // the handler being awaited
   let settle!: (outcome: Outcome) => void;
+  let flushed = false; // the runtime took over the ending (see flush)
   const done = new Promise<Outcome>((resolve) => (settle = resolve));
   const run: Run = { outcome, ending, outer: s.run, over: false, done, flush };
   s.run = run;
@@ -112,7 +113,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
       if (!then) {
         trace(func, 'returned', since);
       } else if (!wait) {
-        write(`atexit: ${nameOf(func)} returned a promise that cannot be awaited on this ending; end with atexit.exit() to await it`);
+        write(`atexit: ${nameOf(func)} returned a promise that cannot be awaited: ${flushed ? 'the program is ending now' : notAwaited(ending)}`);
         whenSettled(value, then, () => {});
         trace(func, 'returned a promise, not awaited,', since);
       } else {
@@ -164,6 +165,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
 
   function flush(): void {
     onEnd = undefined; // the runtime is ending the program itself
+    flushed = true;
     waiting++;
     wait = false;
     clearTimeout(timer);
@@ -172,6 +174,21 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
 
   step();
   return run;
+}
+
+/** Why a promise is not awaited on an ending that cannot wait, and what would have awaited it. */
+function notAwaited(ending: Ending): string {
+  switch (ending.reason) {
+    case 'exit':
+      return 'the program is exiting synchronously; end with atexit.exit() to await it';
+    case 'error':
+      return 'the program is ending on an uncaught error';
+    /* c8 ignore next 4: a browser's pagehide; a Deno worker's natural end (run synchronously) */
+    case 'pagehide':
+      return 'the page is going away';
+    default:
+      return 'the program is ending now';
+  }
 }
 
 /** Calls `then` once, with `done` told how the thenable settled; a throwing then() rejects. */

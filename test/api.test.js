@@ -1,5 +1,6 @@
 // Checks of the public surface: configure(), the decorator detection in register(), and what
 // a refused exit code does to an ending.
+import { createRequire } from 'node:module';
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import * as atexit from 'atexit';
@@ -81,3 +82,52 @@ test('a handler asking to exit with a code the runtime refuses leaves the status
   assert.equal(r.stdout, 'after\n');
   assert.deepEqual([r.status, r.signal], [2, null]);
 });
+
+// Issue 11: each refusal names the option and the value it got.
+for (const [what, options, message] of [
+  ['deadline 0', { deadline: 0 }, 'atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got the number 0'],
+  ['a string deadline', { deadline: '100' }, 'atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got the string "100"'],
+  ['a null deadline', { deadline: null }, 'atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got null'],
+  ['a string reporter', { reporter: 'stderr' }, 'atexit.configure: reporter must be a function, got the string "stderr"'],
+  ['an object reporter', { reporter: {} }, 'atexit.configure: reporter must be a function, got an object'],
+  ['null', null, 'atexit.configure: expected an options object, got null'],
+  ['a number', 5, 'atexit.configure: expected an options object, got the number 5'],
+  ['a misspelt option', { dedline: 5 }, 'atexit.configure: unknown option "dedline"; the options are deadline and reporter'],
+  ['a misspelt option next to a good one', { deadline: 5, reporterr: () => {} }, 'atexit.configure: unknown option "reporterr"; the options are deadline and reporter'],
+]) {
+  test(`configure() with ${what}: the TypeError names it (${message.replace(/^atexit.configure: /, '')}); nothing changes`, () => {
+    const before = atexit.configure();
+    assert.throws(() => atexit.configure(options), (error) => error instanceof TypeError && error.message === message);
+    assert.deepEqual(atexit.configure(), before);
+  });
+}
+
+for (const [shown, value, message] of [
+  ["'x'", 'x', 'got the string "x"'],
+  ["''", '', 'got the string ""'],
+  ['a long string', 'y'.repeat(100), `got the string "${'y'.repeat(40)}…"`],
+  ['42', 42, 'got the number 42'],
+  ['true', true, 'got the boolean true'],
+  ['10n', 10n, 'got the bigint 10n'],
+  ["Symbol('s')", Symbol('s'), 'got the symbol Symbol(s)'],
+  ['class Connection {}', class Connection {}, 'got class Connection'],
+  ['class {}', class {}, 'got an anonymous class'],
+  ['null', null, 'got null'],
+]) {
+  test(`register(${shown}): the TypeError says "${message}"`, () => {
+    assert.throws(() => atexit.register(value), (error) => error instanceof TypeError && error.message === `atexit.register: expected a function, got ${message.replace(/^got /, '')}`);
+  });
+}
+
+// Issue 11: `import atexit from 'atexit'` (Python's `import atexit`) on every entry.
+for (const entry of ['index.js', 'index.cjs', 'deno.js', 'browser.js']) {
+  test(`dist/${entry}: the default export holds every named export, the very same functions`, async () => {
+    const url = new URL(`../dist/${entry}`, import.meta.url);
+    const ns = entry.endsWith('.cjs') ? createRequire(import.meta.url)(url.pathname) : await import(url.href);
+    const named = Object.keys(ns).filter((key) => key !== 'default' && key !== '__esModule').sort();
+    assert.ok(named.includes('register') && named.length >= 8, named.join());
+    assert.deepEqual(Object.keys(ns.default).sort(), named);
+    for (const key of named) assert.equal(ns.default[key], ns[key], key);
+    assert.ok(Object.isFrozen(ns.default));
+  });
+}

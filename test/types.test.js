@@ -10,13 +10,37 @@ import { test } from 'node:test';
 import { command } from './harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsc = (args) => spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), ...args], { cwd: root, encoding: 'utf8' });
+const tsc = (args, typescript = 'typescript') => spawnSync(process.execPath, [join(root, 'node_modules', typescript, 'bin/tsc'), ...args], { cwd: root, encoding: 'utf8' });
 
-test('types: test/types.ts compiles against the built declarations with no diagnostic', () => {
-  const r = tsc(['-p', 'test/tsconfig.json', '--pretty', 'false']);
-  assert.equal(r.stdout + r.stderr, '');
-  assert.equal(r.status, 0);
-});
+// The oldest TypeScript supported (5.0: package.json's `types@<5.4` conditions give it
+// declarations without NoInfer), the one the project builds with, and TypeScript 7.
+const VERSIONS = [
+  ['typescript50', '5.0'],
+  ['typescript', '5.9'],
+  ['typescript7', '7.0'],
+];
+
+for (const [typescript, version] of VERSIONS) {
+  test(`types, TypeScript ${version}: test/types.ts and types-cjs.cts compile against the built declarations with no diagnostic`, () => {
+    assert.match(tsc(['--version'], typescript).stdout, new RegExp(`^Version ${version.replace('.', '\\.')}\\.`));
+    const r = tsc(['-p', 'test/tsconfig.json', '--pretty', 'false'], typescript);
+    assert.equal(r.stdout + r.stderr, '');
+    assert.equal(r.status, 0);
+  });
+
+  test(`types, TypeScript ${version}: a wrong argument to a handler is reported as such, not as the decorator overload's error`, () => {
+    const options = ['--noEmit', '--strict', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--types', 'node', '--pretty', 'false'];
+    const r = tsc([...(typescript === 'typescript7' ? ['--ignoreConfig'] : []), ...options, 'test/fixtures/types-wrong-argument.ts'], typescript);
+    const errors = r.stdout.split('\n').filter((line) => /error TS/.test(line));
+    assert.equal(errors.length, 2, r.stdout);
+    assert.match(errors[0], /\(6,\d+\): error TS(2345|2769)/);
+    assert.match(errors[1], /\(7,\d+\): error TS2345: Argument of type .*(number|2).* is not assignable to parameter of type .*string/);
+    // What the reader is shown for the one-argument call names the handler's parameters
+    // (TypeScript 5.0 reports only the decorator overload there, whatever the order).
+    const first = r.stdout.slice(r.stdout.indexOf(errors[0]), r.stdout.indexOf(errors[1]));
+    if (version !== '5.0') assert.match(first, /not assignable to parameter of type '\[a: number, b: string\]'/, first);
+  });
+}
 
 test('decorator: @atexit.register on a static method runs at exit with this === its class; unregister(Class.method) removes it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'atexit-decorator-'));
@@ -45,3 +69,28 @@ test('decorator: @atexit.register on a static method runs at exit with this === 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// `moduleResolution: node10` reads no `exports`: package.json's typesVersions sends TypeScript
+// before 5.4 to the declarations without NoInfer there too.
+for (const [typescript, version] of VERSIONS.filter(([name]) => name !== 'typescript7')) {
+  test(`types, TypeScript ${version}, moduleResolution node10: arguments checked, no diagnostic from the declarations`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atexit-node10-'));
+    try {
+      mkdirSync(join(dir, 'node_modules'));
+      symlinkSync(root, join(dir, 'node_modules', 'atexit'), 'junction');
+      writeFileSync(
+        join(dir, 'a.ts'),
+        "import atexit = require('atexit');\nconst add = (a: number, b: string): string => a + b;\natexit.register(add, 1, 'x');\n// @ts-expect-error a wrong argument\natexit.register(add, 1, 2);\n",
+      );
+      const r = spawnSync(
+        process.execPath,
+        [join(root, 'node_modules', typescript, 'bin/tsc'), '--noEmit', '--strict', '--module', 'commonjs', '--moduleResolution', 'node', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), '--pretty', 'false', 'a.ts'],
+        { cwd: dir, encoding: 'utf8' },
+      );
+      assert.equal(r.stdout + r.stderr, '');
+      assert.equal(r.status, 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}

@@ -109,3 +109,11 @@ class Db {
   flush(): void {}
 }
 expectType<() => void>(Db.close);
+
+// The default export: the same functions, as after Python's `import atexit`.
+import atexitDefault from 'atexit';
+atexitDefault.register(add, 1, 'x');
+// @ts-expect-error the default export checks arguments too
+atexitDefault.register(add, 1, 2);
+expectType<Equals<typeof atexitDefault.register, typeof atexit.register>>(true);
+expectType<Equals<typeof atexitDefault.configure, typeof atexit.configure>>(true);

@@ -1,0 +1,94 @@
+// The default reporter's traceback shows the handler's frames only (as Python's does): none of
+// the package's frames that called the handler, nor the runtime's dispatch frames below them.
+// Each case runs test/fixtures/report-stack.* as a child process, on every runtime, as ESM, as
+// CommonJS, and bundled together with the package into one file.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = (name) => join(root, 'node_modules', name);
+const RUNTIMES = {
+  node: (file) => [process.execPath, [file]],
+  deno: (file) => [bin('.bin/deno'), ['run', '-A', '--quiet', file]],
+  bun: (file) => [bin('.bin/bun'), [file]],
+};
+
+/** Runs `file` and returns its reports as { handler: [frame, …] }, each frame `name file:line`. */
+function reports(runtime, file) {
+  const [command, args] = RUNTIMES[runtime](file);
+  const r = spawnSync(command, args, { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_DEBUG: '' } });
+  assert.deepEqual([r.status, r.signal], [0, null], r.stderr);
+  const found = {};
+  for (const block of r.stderr.split(/^(?=Exception ignored)/m)) {
+    const [header, message, ...frames] = block.trimEnd().split('\n');
+    const name = /^Exception ignored in atexit callback (\w+):$/.exec(header)?.[1];
+    assert.ok(name, `a report header: ${block}`);
+    assert.match(message, /^Error: thrown /);
+    found[name] = frames.map((line) => {
+      const m = /^ {4}at (\S+) \((?:file:\/\/)?(.+):(\d+):\d+\)$/.exec(line);
+      assert.ok(m, `a frame line: ${JSON.stringify(line)} in\n${block}`);
+      return `${m[1]} ${m[2].replace(/^.*\//, '')}:${m[3]}`;
+    });
+  }
+  return found;
+}
+
+const expected = (file) => ({
+  nested: [`inner ${file}:6`, `nested ${file}:20`],
+  early: [`early ${file}:12`],
+  outer: [`inner ${file}:6`, `outer ${file}:9`],
+  late: [`late ${file}:16`],
+});
+
+for (const runtime of Object.keys(RUNTIMES)) {
+  for (const file of ['report-stack.mjs', 'report-stack.cjs']) {
+    test(`${runtime}, ${file}: the reported stack is the handler's frames only`, () => {
+      assert.deepEqual(reports(runtime, join(root, 'test/fixtures', file)), expected(file));
+    });
+  }
+}
+
+test('bundled into one file with the handlers: the handler frames stay, the package frames go', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'atexit-report-'));
+  try {
+    const outfile = join(dir, 'app.mjs');
+    await build({ entryPoints: [join(root, 'test/fixtures/report-stack.mjs')], bundle: true, format: 'esm', platform: 'node', outfile, logLevel: 'silent' });
+    const found = reports('node', outfile);
+    // Line numbers are the bundle's: compare the names.
+    const names = (frames) => frames.map((frame) => frame.split(' ')[0]);
+    assert.deepEqual(names(found.outer), ['inner', 'outer']);
+    assert.deepEqual(names(found.early), ['early']);
+    assert.deepEqual(names(found.late), ['late']);
+    // Deeper than the stack trace limit (10 frames), the cut falls back to the bundle's file:
+    // the handler's top frame always stays.
+    assert.equal(names(found.nested)[0], 'inner');
+    assert.ok(names(found.nested).every((name) => name === 'inner' || name === 'nested'), found.nested.join('\n'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a stack that is not a string (Error.prepareStackTrace returning the frames): the report still prints', async () => {
+  const { default: atexit } = await import('atexit');
+  const printed = [];
+  const error = console.error;
+  const prepare = Error.prepareStackTrace;
+  console.error = (text) => printed.push(text);
+  Error.prepareStackTrace = (_error, frames) => frames; // as some call-site libraries do
+  try {
+    atexit.register(function bad() {
+      throw new Error('boom');
+    });
+    await atexit.runExitFuncs();
+  } finally {
+    Error.prepareStackTrace = prepare;
+    console.error = error;
+  }
+  assert.deepEqual(printed, ['Exception ignored in atexit callback bad:\nError: boom']);
+});
