@@ -62,7 +62,8 @@ for (const [how, status, expected] of [
   });
 }
 
-for (const [args, status, code] of [[['exit'], 0, 0], [['exit2'], 2, 2], [['exit2', '7'], 7, 2]]) {
+// ending() tells the status that will be: after a handler's process.exit(7), code 7.
+for (const [args, status, code] of [[['exit'], 0, 0], [['exit2'], 2, 2], [['exit2', '7'], 7, 7]]) {
   test(`[${args[1] ? 'systemexit' : 'exit'}] process.exit(${args[0] === 'exit' ? '' : 2})${args[1] ? ' then a handler exits with 7' : ''}: status ${status}`, async () => {
     const r = await run('failure.mjs', { args });
     assert.equal(r.stdout, `ending {"reason":"exit","code":${code}}\n`);
