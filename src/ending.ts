@@ -19,7 +19,7 @@ export interface Adapter {
   listens(signal: string): boolean;
   /** Settles once what was written to stdout and stderr is out; the policy bounds the wait. */
   drain(): Promise<void>;
-  /** Calls `fn` on a later turn of the event loop, after pending I/O and signals were heard. */
+  /** Calls `fn` on a later turn of the event loop, once a signal that came meanwhile was heard. */
   later(fn: () => void): void;
   /** The last acts. `exit(undefined)` keeps the status the program would have had. */
   exit(code: number | undefined): void;

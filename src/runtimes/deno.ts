@@ -73,6 +73,28 @@ function granted(d: DenoNs, descriptor: { name: string; variable?: string }): bo
   }
 }
 
+/**
+ * Calls `event.preventDefault()` for us, and tells afterwards whether a later listener called it
+ * too (the program's wish to go on).
+ */
+function watch(event: Event): () => boolean {
+  let asked = false;
+  const real = event.preventDefault;
+  try {
+    real.call(event);
+    Object.defineProperty(event, 'preventDefault', {
+      configurable: true,
+      value(this: Event) {
+        asked = true;
+        return real.call(this);
+      },
+    });
+  } catch {
+    // an event we cannot watch: as if no one else asked
+  }
+  return () => asked;
+}
+
 /** Number of listeners a Node-style program added with `process.on(event)`. */
 function nodeListeners(event: string): number {
   try {
@@ -174,8 +196,9 @@ export const adapter: Adapter = {
   listens: (signal) => nodeListeners(signal) > 0,
   // Seam: where atexit decides the end, stdout and stderr are to be flushed first.
   drain: () => Promise.resolve(),
-  // A timer turn: Deno hears a signal that came meanwhile before it.
-  later: (fn) => void setTimeout(fn, 0),
+  // Deno hears a signal that came meanwhile within two timer turns (one is not always enough
+  // while the main module evaluates).
+  later: (fn) => void setTimeout(() => setTimeout(fn, 0), 0),
   exit: end,
   kill,
 };
@@ -190,7 +213,8 @@ export function install(s: Shared): () => void {
 
   // The loop drained: there is still time to await, but only if we ask Deno to go on
   // (preventDefault), and only while the policy needs more turns: Deno fires this again when
-  // the loop drains again, and asking every time would never end.
+  // the loop drains again, and asking every time would never end. A listener of the program's
+  // that ran before ours and asked to go on means the real end comes later.
   const onBeforeUnload = (event: Event): void => {
     if (!event.defaultPrevented && drained(s, adapter)) event.preventDefault();
   };
@@ -212,22 +236,33 @@ export function install(s: Shared): () => void {
       }
     }
   };
-  // An uncaught exception (`error`) or unhandled rejection (`unhandledrejection`). Our listener
-  // runs before Deno prints the error; when it returns Deno prints it and ends with status 1,
-  // firing neither beforeunload nor unload. A listener that calls preventDefault keeps the
-  // program alive: if it ran before ours we see it; a Node-style `process.on('uncaughtException'
-  // | 'unhandledRejection')` listener does the same and is counted.
+  // An uncaught exception (`error`) or unhandled rejection (`unhandledrejection`). When the
+  // listeners return, Deno prints it and ends with status 1, firing neither beforeunload nor
+  // unload, unless one calls preventDefault: then the program goes on and it is no ending. A
+  // Node-style `process.on('uncaughtException' | 'unhandledRejection')` listener does the same
+  // and is counted. A listener after ours is heard: we keep the program alive, and decide a
+  // microtask later; an error nobody handled runs the handlers and is raised again for Deno.
   const onFailure = (event: Event, error: unknown, promise: boolean): void => {
     if (event.defaultPrevented || dying) return;
-    if (nodeListeners(promise ? 'unhandledRejection' : 'uncaughtException') > 0) return;
-    dying = true;
-    const asked = exiting(s, adapter, { reason: 'error', error });
-    if (!asked) return; // Deno prints the error and ends with 1 once the listeners return
-    // A handler asked for a status: only exiting from here gives it, and Deno would then not
-    // print the error, so print it ourselves, as Deno would.
-    event.preventDefault();
-    write(`error: Uncaught ${promise ? '(in promise) ' : ''}${describe(error)}`);
-    d.exit(asked.code ?? 1);
+    if (nodeListeners('uncaughtException') > 0 || (promise && nodeListeners('unhandledRejection') > 0)) return;
+    const handled = watch(event);
+    queueMicrotask(() => {
+      if (handled() || dying) return;
+      dying = true;
+      const asked = exiting(s, adapter, { reason: 'error', error });
+      if (!asked) {
+        // Deno prints it and ends with 1, as it would have; ours lets it pass (dying).
+        if (promise) void Promise.reject(error);
+        else setTimeout(() => {
+          throw error;
+        });
+        return;
+      }
+      // A handler asked for a status: only exiting from here gives it, and Deno would then
+      // not print the error, so print it ourselves, as Deno would.
+      write(`error: Uncaught ${promise ? '(in promise) ' : ''}${describe(error)}`);
+      d.exit(asked.code ?? 1);
+    });
   };
   const onError = (event: Event): void => onFailure(event, (event as ErrorEvent).error, false);
   const onRejection = (event: Event): void => onFailure(event, (event as PromiseRejectionEvent).reason, true);

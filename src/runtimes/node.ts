@@ -106,8 +106,12 @@ export const adapter: Adapter = {
   listens: programListens,
   // Seam: where atexit decides the end, stdout and stderr are to be flushed first.
   drain: () => Promise.resolve(),
-  // setImmediate runs after the poll phase, where a signal that came meanwhile is heard.
-  later: (fn) => void (typeof setImmediate === 'function' ? setImmediate(fn) : setTimeout(fn, 0)),
+  // A signal that came meanwhile is heard in a poll phase; setImmediate runs after one, but
+  // while the main module evaluates Node 20's first turn does not hear it yet: two turns.
+  later: (fn) => {
+    const turn = typeof setImmediate === 'function' ? setImmediate : (f: () => void) => setTimeout(f, 0);
+    turn(() => turn(fn));
+  },
   exit: end,
   kill,
 };
@@ -141,13 +145,12 @@ export function install(s: Shared): () => void {
   let failure: { error: unknown } | undefined;
   let drainedOnce = false; // 'beforeExit' came (Bun quirk below)
 
-  /** The program's own 'beforeExit' listener scheduled more work: the loop is not done. */
-  const revived = (): boolean => {
+  /** What keeps the loop going (Node 17+), to see whether the program's 'beforeExit' added to it. */
+  const resources = (): number => {
     try {
-      if (p.listenerCount('beforeExit') < 2 || typeof p.getActiveResourcesInfo !== 'function') return false;
-      return p.getActiveResourcesInfo().some((kind) => kind !== 'TTYWrap');
+      return p.listenerCount('beforeExit') > 1 && typeof p.getActiveResourcesInfo === 'function' ? p.getActiveResourcesInfo().length : 0;
     } catch {
-      return false;
+      return 0;
     }
   };
 
@@ -170,8 +173,9 @@ export function install(s: Shared): () => void {
       'beforeExit',
       () => {
         drainedOnce = true;
+        const before = resources(); // ours is the first listener
         queueMicrotask(() => {
-          if (!revived()) drained(s, adapter);
+          if (resources() <= before) drained(s, adapter); // else the program revived the loop
         });
       },
     ],
