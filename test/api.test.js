@@ -81,3 +81,26 @@ test('a handler asking to exit with a code the runtime refuses leaves the status
   assert.equal(r.stdout, 'after\n');
   assert.deepEqual([r.status, r.signal], [2, null]);
 });
+
+for (const deadline of [2 ** 31, 1e10]) {
+  test(`configure() with a deadline of ${deadline} ms (past what a timer can wait) throws a RangeError and changes nothing`, () => {
+    const before = atexit.configure();
+    assert.throws(() => atexit.configure({ deadline }), { name: 'RangeError', message: /at most 2147483647 ms .* or Infinity, got / });
+    assert.deepEqual(atexit.configure(), before);
+  });
+}
+
+test('configure() takes the longest deadline a timer can wait, 2^31 - 1 ms', () => {
+  assert.equal(atexit.configure({ deadline: 2 ** 31 - 1 }).deadline, 2 ** 31 - 1);
+});
+
+for (const [code, name] of [[1.5, 'RangeError'], [NaN, 'RangeError'], [2 ** 53, 'RangeError'], ['3', 'TypeError'], [null, 'TypeError'], [3n, 'TypeError']]) {
+  test(`exit(${typeof code === 'string' ? `'${code}'` : String(code)}) throws a ${name} at once, runs nothing and keeps the registry`, () => {
+    let ran = false;
+    atexit.register(() => (ran = true));
+    assert.throws(() => atexit.exit(code), { name, message: /^atexit\.exit: the exit code must be an integer, got / });
+    assert.equal(atexit.ncallbacks(), 1);
+    assert.equal(ran, false);
+    assert.equal(atexit.ending(), undefined);
+  });
+}
