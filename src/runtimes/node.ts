@@ -154,6 +154,22 @@ export function install(s: Shared): () => void {
     }
   };
 
+  let heard = false; // the program is exiting and our part is done
+  /** The runtime exits now; returns the status a handler asked for. */
+  const onExit = (code: number): number | undefined => {
+    heard = true;
+    if (!s.run && !failure && !drainedOnce && bunRejected(p)) failure = { error: undefined };
+    const asked = exiting(s, adapter, failure ? { reason: 'error', ...failure } : { reason: 'exit', code });
+    try {
+      if (asked?.code !== undefined) p.exitCode = asked.code;
+    } catch {
+      // an invalid code: keep the one the runtime had
+    }
+    // Bun ignores an exitCode set here after an uncaught error: only exit() gives the status.
+    if (failure && isBun(p) && asked?.code !== undefined) p.exit(asked.code);
+    return asked?.code;
+  };
+
   const listeners: [string, (arg: never) => void][] = [
     // An error ends the program only when no 'uncaughtException' listener of the program's
     // handles it; a handled one is not an ending (nor remembered as one).
@@ -180,20 +196,7 @@ export function install(s: Shared): () => void {
       },
     ],
     // process.exit(), an uncaught error, or the end after beforeExit: synchronous from here on.
-    [
-      'exit',
-      (code: number) => {
-        if (!s.run && !failure && !drainedOnce && bunRejected(p)) failure = { error: undefined };
-        const asked = exiting(s, adapter, failure ? { reason: 'error', ...failure } : { reason: 'exit', code });
-        try {
-          if (asked?.code !== undefined) p.exitCode = asked.code;
-        } catch {
-          // an invalid code: keep the one the runtime had
-        }
-        // Bun ignores an exitCode set here after an uncaught error: only exit() gives the status.
-        if (failure && isBun(p) && asked?.code !== undefined) p.exit(asked.code);
-      },
-    ],
+    ['exit', (code: number) => void onExit(code)],
     ...signals.map((signal): [string, () => void] => [signal, () => signalled(s, adapter, signal)]),
   ];
   // First in line, as the newest registration: a program's own 'exit' listener that calls
@@ -210,8 +213,29 @@ export function install(s: Shared): () => void {
   };
   each('prependListener');
   let installed = true;
+
+  // A program's 'exit' listener prepended after ours runs first; if it calls process.exit(),
+  // Node ends right there (an exit inside 'exit' emits no second 'exit') and ours never runs.
+  // Every process.exit() ends through process.reallyExit(): there we still get our turn.
+  const holder = p as { reallyExit?: unknown };
+  const original = holder.reallyExit;
+  const ours = function (this: unknown, code?: number): unknown {
+    const asked = installed && !heard ? onExit(Number(code) | 0) : undefined;
+    return Reflect.apply(original as (code?: number) => unknown, this, [asked ?? code]);
+  };
+  try {
+    if (typeof original === 'function') holder.reallyExit = ours;
+  } catch {
+    // a frozen process: that case stays as Node has it
+  }
   return () => {
     if (installed) each('removeListener');
     installed = false;
+    try {
+      // Put the original back, unless someone wrapped ours since: ours then only passes through.
+      if (holder.reallyExit === ours) holder.reallyExit = original;
+    } catch {
+      // as above
+    }
   };
 }

@@ -251,3 +251,14 @@ test('[systemexit] process.exit(1.5) inside a handler: reported as that handler\
   assert.match(r.stderr, /^Exception ignored in atexit callback <anonymous>:\nRangeError: (process|Deno)\.exit: the exit code must be an integer, got 1\.5\n/);
   assert.deepEqual([r.status, r.signal], [2, null]);
 });
+
+// What ending() says depends on whether the program's listener ran before atexit's (Deno runs
+// a prepended one before, then exits through its own process.exit).
+for (const [order, code] of [['before', deno ? 7 : 0], ['after', 7], ['on', 0]]) {
+  const how = order === 'on' ? 'process.on' : `prependListener ${order} the first register`;
+  test(`[exit] the program's own 'exit' listener calling process.exit(7), added with ${how}: the handlers run, status 7`, async () => {
+    const r = await run('exit-first.mjs', { args: [order] });
+    assert.equal(r.stdout, `handler {"reason":"exit","code":${code}}\n`);
+    assert.deepEqual([r.status, r.signal, r.stderr], [7, null, '']);
+  });
+}
