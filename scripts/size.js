@@ -5,10 +5,12 @@ import { gzipSync } from 'node:zlib';
 
 // The goal set for this entry is 2 kB (2048 B). It is not met: the contract (async runs with a
 // deadline, exit requests, hostile-value reporting, decorators, one registry shared by every
-// copy, Bun's quirks) measures about 3.2 kB. This budget guards against growth from there;
+// copy, Bun's quirks) measured about 3.2 kB; the ending policy of issue #9 (src/ending.ts: signals
+// heard after synchronous handlers, stuck runs, exit-code checks, the process.reallyExit turn)
+// brought it to about 4.1 kB. This budget guards against growth from there;
 // `npm run bench` prints the 2 kB goal as NOT met until it is.
 const GOAL = 2048;
-const BUDGET = 3328;
+const BUDGET = 4224;
 const entry = 'dist/index.js';
 const { outputFiles } = await build({
   entryPoints: [entry],

@@ -210,6 +210,12 @@ test('[revive] the program\'s own beforeExit listener schedules a last batch: th
   assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
 });
 
+test('Deno: the program\'s beforeunload listener added before the first register schedules a last batch: the handlers run after it', { skip: onlyDeno }, async () => {
+  const r = await run('policy.mjs', { args: ['revive-first'] });
+  assert.equal(r.stdout, 'last batch\nhandler {"reason":"natural","code":0}\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
+});
+
 test('[tla] an unsettled top-level await: the handlers run and the status is 13, as without atexit', { skip: !node && `${runtime}: see the note in the runtime table` }, async () => {
   const r = await run('policy.mjs', { args: ['tla'] });
   assert.match(r.stdout, /^handler \{"reason":"natural","code":0\}\n$/);
