@@ -118,12 +118,13 @@ export function exiting(s: Shared, a: Adapter, ending: Ending): ExitRequest | un
 
 /**
  * A terminating signal. The program's own listener makes it the program's to handle; during a
- * run or while closing it ends the program at once; otherwise the handlers run, awaited, and the
- * program dies by it.
+ * run or while closing it ends the program at once; otherwise (also while lingering after a run,
+ * which is when a signal sent during synchronous handlers arrives) the handlers registered now
+ * run, awaited, and the program dies by it.
  */
 export function signalled(s: Shared, a: Adapter, signal: string): void {
   if (a.listens(signal)) return; // handlers run at the real end, whatever the program does now
-  if (s.run || s.closing) {
+  if (s.run || (s.closing && s.closing !== 'linger')) {
     s.closing = { kill: signal };
     return final(s, a);
   }
