@@ -4,7 +4,7 @@
 import { checkCode, drained, exiting, signalled, type Adapter } from '../ending.ts';
 import { describe, write } from '../report.ts';
 import { ExitRequest, type Host } from '../run.ts';
-import type { Shared } from '../state.ts';
+import { settle, type Shared } from '../state.ts';
 
 /** The part of the `Deno` namespace we use, checked by shape before use. */
 interface DenoNs {
@@ -212,11 +212,18 @@ export function install(s: Shared): () => void {
   let dying = false;
 
   // The loop drained: there is still time to await, but only if we ask Deno to go on
-  // (preventDefault), and only while the policy needs more turns: Deno fires this again when
-  // the loop drains again, and asking every time would never end. A listener of the program's
-  // that ran before ours and asked to go on means the real end comes later.
+  // (preventDefault). A listener of the program's may ask the same, to schedule more work: one
+  // that ran before ours shows as defaultPrevented; one after ours is heard through watch().
+  // Deno fires this again when the loop drains again, and asking every time would never end:
+  // we ask only while something is registered, runs, closes or lingers.
   const onBeforeUnload = (event: Event): void => {
-    if (!event.defaultPrevented && drained(s, adapter)) event.preventDefault();
+    if (event.defaultPrevented) return;
+    if (s.registry.size === 0 && !s.run && !s.closing) return settle(s);
+    // We ask to go on, and hear on the next timer turn whether a later listener asked too.
+    const revived = watch(event);
+    setTimeout(() => {
+      if (!revived()) drained(s, adapter);
+    }, 0);
   };
   // Deno.exit()/process.exit() from normal code, or the end after beforeunload: synchronous.
   // Microtasks queued from here never run. Also process 'exit', which a node:worker_threads
@@ -240,13 +247,14 @@ export function install(s: Shared): () => void {
   // listeners return, Deno prints it and ends with status 1, firing neither beforeunload nor
   // unload, unless one calls preventDefault: then the program goes on and it is no ending. A
   // Node-style `process.on('uncaughtException' | 'unhandledRejection')` listener does the same
-  // and is counted. A listener after ours is heard: we keep the program alive, and decide a
-  // microtask later; an error nobody handled runs the handlers and is raised again for Deno.
+  // and is counted. A listener after ours is heard: we keep the program alive, and decide on the
+  // next timer turn; an error nobody handled runs the handlers and is raised again for Deno.
   const onFailure = (event: Event, error: unknown, promise: boolean): void => {
     if (event.defaultPrevented || dying) return;
     if (nodeListeners('uncaughtException') > 0 || (promise && nodeListeners('unhandledRejection') > 0)) return;
+    // A timer, not a microtask: Deno runs microtasks between one listener and the next.
     const handled = watch(event);
-    queueMicrotask(() => {
+    setTimeout(() => {
       if (handled() || dying) return;
       dying = true;
       const asked = exiting(s, adapter, { reason: 'error', error });
@@ -262,7 +270,7 @@ export function install(s: Shared): () => void {
       // not print the error, so print it ourselves, as Deno would.
       write(`error: Uncaught ${promise ? '(in promise) ' : ''}${describe(error)}`);
       d.exit(asked.code ?? 1);
-    });
+    }, 0);
   };
   const onError = (event: Event): void => onFailure(event, (event as ErrorEvent).error, false);
   const onRejection = (event: Event): void => onFailure(event, (event as PromiseRejectionEvent).reason, true);
