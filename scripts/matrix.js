@@ -32,6 +32,10 @@ const ROWS = [
   ['signal', 'SIGINT, SIGTERM, SIGHUP, no other listener: async handlers awaited, then killed by that signal'],
   ['listener', 'The same signal while the program has its own listener: not at the signal, at the real end'],
   ['second', 'A second signal while handlers run: the rest skipped, killed at once'],
+  ['syncsignal', 'A signal during synchronous handlers: the run finishes, then killed by that signal'],
+  ['handled', 'An error the program handles itself: no ending, handlers run at the real end'],
+  ['revive', 'The program\'s own `beforeExit` (Deno: `beforeunload`) schedules more work: handlers run after it'],
+  ['tla', 'An unsettled top-level await: handlers run; the runtime\'s own status'],
   ['systemexit', '`process.exit(n)` / `Deno.exit(n)` inside a handler (SystemExit): the rest run; status n'],
   ['worker', 'A worker ends by itself, by `process.exit()`, or by a throw: its own handlers run'],
   ['pagehide', 'The page goes away (`pagehide`, not persisted): synchronous'],
@@ -45,6 +49,15 @@ const NOTES = {
   'throw bun': 'Bun prints the error first, then the handlers run; Node runs them first, then prints it.',
   'signal deno': 'Re-raising uses `Deno.kill`, which needs `--allow-run`; without it the status is 128 + the signal number.',
   'listener deno': 'A `process.on(signal)` listener is seen; a `Deno.addSignalListener` one cannot be (Deno has no way to ask), so atexit still runs the handlers and re-raises.',
+  'handled bun': 'Bun gives a rejection to no `uncaughtException` listener: with one, a rejection still ends the program (status 1, an `error` ending). An exception it handles is no ending.',
+  'handled deno': 'An `error` / `unhandledrejection` listener that runs after atexit\'s is heard on the next timer turn: until then atexit keeps the program going, and an error nobody handled is then raised again for Deno to print.',
+  'revive deno': 'A `beforeunload` listener that runs after atexit\'s is heard on the next timer turn (atexit asks to go on meanwhile).',
+  'revive bun': 'Bun gives no way to see whether a program\'s `beforeExit` listener scheduled more work (`process.getActiveResourcesInfo()` is always empty): the handlers run at the first `beforeExit`, before that work.',
+  'tla node': 'Node decides status 13 after the last `beforeExit`, once the handlers ran: during them `ending()` says `{ reason: "natural", code: 0 }`.',
+  'tla node22': 'tla node',
+  'tla node24': 'tla node',
+  'tla deno': 'Deno waits forever on an unsettled top-level await once any `Deno.addSignalListener` listener is installed (atexit\'s included) instead of failing with "Top-level await promise never resolved"; the handlers then run only at a signal or `Deno.exit()`.',
+  'tla bun': 'Bun waits forever on an unsettled top-level await, with or without atexit.',
   'worker node': '`worker.terminate()` gives no chance to run.',
   'worker node22': 'worker node',
   'worker node24': 'worker node',
@@ -122,7 +135,8 @@ const cell = (row, runtime) => {
     return mark === 'n/a' || mark === 'not run' ? mark : mark + noteFor(`${row} ${runtime}`);
   }
   const tagged = results[runtime].filter((t) => t.name.startsWith(`[${row}] `) && t.status !== 'skip');
-  if (tagged.length === 0) return results[runtime].length ? 'n/a' : 'not run';
+  // No test can run there: a note says which fact of the runtime stops it.
+  if (tagged.length === 0) return results[runtime].length ? (NOTES[`${row} ${runtime}`] ? `no${noteFor(`${row} ${runtime}`)}` : 'n/a') : 'not run';
   const ok = tagged.every((t) => t.status === 'pass');
   return (ok ? (row === 'kill' ? '✅ (none run)' : '✅') : '❌') + noteFor(`${row} ${runtime}`);
 };

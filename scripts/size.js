@@ -5,12 +5,11 @@ import { gzipSync } from 'node:zlib';
 
 // The goal set for this entry is 2 kB (2048 B). It is not met: the contract (async runs with a
 // deadline, exit requests, hostile-value reporting, decorators, one registry shared by every
-// copy, Bun's quirks) measures about 3.2 kB. This budget guards against growth from there;
-// `npm run bench` prints the 2 kB goal as NOT met until it is. Issue 11 (the handler-only
-// traceback, configure()'s and register()'s precise errors, the per-ending notice, the default
-// export) took it from 3239 B to 3900 B.
+// copy, Bun's quirks) measured about 3.2 kB; issue 11 (the handler-only traceback, precise
+// errors, the per-ending notice, the default export) and the ending policy of issue 9
+// (src/ending.ts) brought it to about 4.8 kB. This budget guards against growth from there.
 const GOAL = 2048;
-const BUDGET = 3968;
+const BUDGET = 4224;
 const entry = 'dist/index.js';
 const { outputFiles } = await build({
   entryPoints: [entry],

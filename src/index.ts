@@ -10,9 +10,10 @@
  * ```
  * @module
  */
+import { checkCode, describeEnding, manual, request } from './ending.ts';
 import type { Handler } from './registry.ts';
-import { ExitRequest, start } from './run.ts';
-import { end, exitCode, host, install } from './runtime.ts';
+import { ExitRequest } from './run.ts';
+import { adapter, install } from './runtime.ts';
 import { settle, shared, type Ending, type Options, type Shared } from './state.ts';
 
 export type { Handler } from './registry.ts';
@@ -84,12 +85,7 @@ export function unregister(func: unknown): void {
  * ```
  */
 export function runExitFuncs(): Promise<void> {
-  const s = shared();
-  const run = start(s, host(), { reason: 'manual' }, true, (outcome) => {
-    settle(s);
-    if (outcome.exit) end(outcome.exit.code);
-  });
-  return run.done.then(() => {});
+  return manual(shared(), adapter).done.then(() => {});
 }
 
 /**
@@ -123,32 +119,30 @@ export function ncallbacks(): number {
  * Ends the program gracefully: runs the handlers, awaiting the async ones within the
  * deadline, then exits with `code` (default: the status the program would have had).
  * Inside a running handler it only records `code` as the final status; `await` it to stop
- * that handler there.
+ * that handler there. Called again before the end, the last code asked for wins.
  *
+ * @throws {TypeError | RangeError} if `code` is given and is not an integer; nothing runs then.
  * @example
  * ```ts
  * server.on('fatal', () => atexit.exit(1));
  * ```
  */
 export function exit(code?: number): Promise<never> {
+  const checked = checkCode(code, 'atexit.exit');
   const s = shared();
-  const request = new ExitRequest(code);
-  if (s.run) {
-    s.run.outcome.exit = request;
-    const stopped = Promise.reject(request);
+  const inside = s.run !== undefined;
+  request(s, adapter, checked);
+  if (inside) {
+    const stopped = Promise.reject(new ExitRequest(checked));
     stopped.catch(() => {});
     return stopped;
   }
-  const ending: Ending = { reason: 'exit', code: code ?? exitCode() };
-  start(s, host(), ending, true, (outcome) => {
-    settle(s);
-    end((outcome.exit ?? request).code);
-  });
   return new Promise<never>(() => {});
 }
 
 /**
- * How the program is ending, while handlers run; `undefined` otherwise.
+ * How the program is ending, while handlers run; `undefined` otherwise. An exit asked for
+ * during the run (a handler's `process.exit(n)`, a second `atexit.exit(n)`) shows in `code`.
  *
  * @example
  * ```ts
@@ -159,7 +153,7 @@ export function exit(code?: number): Promise<never> {
  * ```
  */
 export function ending(): Ending | undefined {
-  return shared().run?.ending;
+  return describeEnding(shared(), adapter);
 }
 
 /**
@@ -183,10 +177,16 @@ export function configure(options: Partial<Options> = {}): Options {
   if (typeof deadline !== 'number' || !(deadline > 0)) {
     throw new TypeError(`atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got ${describeValue(deadline)}`);
   }
+  // Timers cannot wait longer: setTimeout would fire at once and skip every async handler.
+  if (deadline > MAX_DELAY && deadline !== Infinity) {
+    throw new RangeError(`atexit.configure: deadline must be at most ${MAX_DELAY} ms (about 24.8 days) or Infinity, got ${deadline}`);
+  }
   if (typeof reporter !== 'function') throw new TypeError(`atexit.configure: reporter must be a function, got ${describeValue(reporter)}`);
   Object.assign(current, { deadline, reporter });
   return { ...current };
 }
+
+const MAX_DELAY = 2_147_483_647;
 
 function add(s: Shared, func: Handler, args: unknown[] | undefined): void {
   s.registry.add(func, args);

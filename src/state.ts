@@ -1,5 +1,6 @@
 import { createRegistry, type Handler, type Registry } from './registry.ts';
 import { printReport, type Reporter } from './report.ts';
+import type { Act } from './ending.ts';
 import type { Run } from './run.ts';
 
 /** Why the program is ending, as seen by the handlers (see `ending()`). */
@@ -34,6 +35,11 @@ export interface Shared {
   readonly self: WeakMap<Handler, unknown>;
   /** The innermost run in progress, if any. */
   run?: Run | undefined;
+  /**
+   * After a run: the last act waiting for output to drain, or 'linger' while the listeners stay
+   * one more turn to hear a signal that came during synchronous handlers (see ending.ts).
+   */
+  closing?: NonNullable<Act> | 'linger' | undefined;
   /** Set while the runtime adapter's listeners are installed. */
   uninstall?: (() => void) | undefined;
 }
@@ -59,9 +65,9 @@ export function shared(): Shared {
   return mine;
 }
 
-/** Removes the adapter's listeners once nothing is registered and nothing runs. */
+/** Removes the adapter's listeners once nothing is registered, runs, or is closing. */
 export function settle(s: Shared): void {
-  if (s.registry.size === 0 && !s.run && s.uninstall) {
+  if (s.registry.size === 0 && !s.run && !s.closing && s.uninstall) {
     const { uninstall } = s;
     s.uninstall = undefined;
     uninstall();

@@ -102,6 +102,14 @@ for (const [what, options, message] of [
   });
 }
 
+for (const deadline of [2 ** 31, 1e10]) {
+  test(`configure() with a deadline of ${deadline} ms (past what a timer can wait) throws a RangeError and changes nothing`, () => {
+    const before = atexit.configure();
+    assert.throws(() => atexit.configure({ deadline }), { name: 'RangeError', message: /at most 2147483647 ms .* or Infinity, got / });
+    assert.deepEqual(atexit.configure(), before);
+  });
+}
+
 for (const [shown, value, message] of [
   ["'x'", 'x', 'got the string "x"'],
   ["''", '', 'got the string ""'],
@@ -129,5 +137,20 @@ for (const entry of ['index.js', 'index.cjs', 'deno.js', 'browser.js']) {
     assert.deepEqual(Object.keys(ns.default).sort(), named);
     for (const key of named) assert.equal(ns.default[key], ns[key], key);
     assert.ok(Object.isFrozen(ns.default));
+  });
+}
+
+test('configure() takes the longest deadline a timer can wait, 2^31 - 1 ms', () => {
+  assert.equal(atexit.configure({ deadline: 2 ** 31 - 1 }).deadline, 2 ** 31 - 1);
+});
+
+for (const [code, name] of [[1.5, 'RangeError'], [NaN, 'RangeError'], [2 ** 53, 'RangeError'], ['3', 'TypeError'], [null, 'TypeError'], [3n, 'TypeError']]) {
+  test(`exit(${typeof code === 'string' ? `'${code}'` : String(code)}) throws a ${name} at once, runs nothing and keeps the registry`, () => {
+    let ran = false;
+    atexit.register(() => (ran = true));
+    assert.throws(() => atexit.exit(code), { name, message: /^atexit\.exit: the exit code must be an integer, got / });
+    assert.equal(atexit.ncallbacks(), 1);
+    assert.equal(ran, false);
+    assert.equal(atexit.ending(), undefined);
   });
 }

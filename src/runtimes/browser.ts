@@ -3,8 +3,9 @@
 // `beforeunload` (it blocks the back/forward cache and is not fired on mobile) nor `unload`
 // (deprecated, and not fired when a mobile browser discards a page).
 // Nothing here touches `process` or `Deno`.
-import { start, type Host } from '../run.ts';
-import { settle, type Shared } from '../state.ts';
+import { exiting, type Adapter } from '../ending.ts';
+import type { Host } from '../run.ts';
+import type { Shared } from '../state.ts';
 
 interface Target {
   addEventListener(type: string, listener: (event: Event) => void): void;
@@ -27,6 +28,16 @@ export function exitCode(): number {
  */
 export function end(_code: number | undefined): void {}
 
+export const adapter: Adapter = {
+  host,
+  status: exitCode,
+  listens: () => false, // a page gets no signals
+  drain: () => Promise.resolve(),
+  later: (fn) => void setTimeout(fn, 0),
+  exit: end,
+  kill: () => {},
+};
+
 export function install(s: Shared): () => void {
   const g = globalThis as unknown as Partial<Target>;
   if (typeof g.addEventListener !== 'function' || typeof g.removeEventListener !== 'function') return () => {};
@@ -35,9 +46,7 @@ export function install(s: Shared): () => void {
   // returned promise gets the one-line notice). A persisted page may come back: keep them.
   const onPageHide = (event: Event): void => {
     if ((event as PageTransitionEvent).persisted) return;
-    if (s.run) s.run.flush(); // a run still awaiting (runExitFuncs, atexit.exit) ends here
-    else start(s, host(), { reason: 'pagehide' }, false);
-    settle(s);
+    exiting(s, adapter, { reason: 'pagehide' }); // a run still awaiting ends here
   };
   target.addEventListener('pagehide', onPageHide);
   return () => target.removeEventListener('pagehide', onPageHide);

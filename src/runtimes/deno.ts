@@ -1,8 +1,9 @@
 // Deno 2: the web's `beforeunload`/`unload`/`error`/`unhandledrejection` events on the global
 // scope, `Deno.addSignalListener`, and Node-style code through Deno's `process`.
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
-import { ExitRequest, start, type Host, type Outcome } from '../run.ts';
+import { checkCode, drained, exiting, signalled, type Adapter } from '../ending.ts';
 import { describe, write } from '../report.ts';
+import { ExitRequest, type Host } from '../run.ts';
 import { settle, type Shared } from '../state.ts';
 
 /** The part of the `Deno` namespace we use, checked by shape before use. */
@@ -72,6 +73,28 @@ function granted(d: DenoNs, descriptor: { name: string; variable?: string }): bo
   }
 }
 
+/**
+ * Calls `event.preventDefault()` for us, and tells afterwards whether a later listener called it
+ * too (the program's wish to go on).
+ */
+function watch(event: Event): () => boolean {
+  let asked = false;
+  const real = event.preventDefault;
+  try {
+    real.call(event);
+    Object.defineProperty(event, 'preventDefault', {
+      configurable: true,
+      value(this: Event) {
+        asked = true;
+        return real.call(this);
+      },
+    });
+  } catch {
+    // an event we cannot watch: as if no one else asked
+  }
+  return () => asked;
+}
+
 /** Number of listeners a Node-style program added with `process.on(event)`. */
 function nodeListeners(event: string): number {
   try {
@@ -102,8 +125,9 @@ export function host(): Host {
       // handler's `process.exit(n)` neither runs the program's exit listeners early nor exits.
       const holders = [d, proc()].filter((h): h is DenoNs | NodeProc => h !== undefined);
       const saved: [DenoNs | NodeProc, (code?: number) => never][] = [];
+      // A code Deno would refuse is the handler's error (reported), not an exit request.
       const request = (code?: number): never => {
-        throw new ExitRequest(code);
+        throw new ExitRequest(checkCode(code, 'Deno.exit', true));
       };
       try {
         for (const h of holders) {
@@ -145,107 +169,111 @@ export function end(code: number | undefined): void {
   else deno()?.exit(code);
 }
 
+/** Ends the program by `signal`: our listeners are gone, so Deno's default action applies. */
+function kill(signal: string): void {
+  const d = deno();
+  if (!d) return;
+  // Deno.kill needs --allow-run; without it (or where the signal cannot be sent, as on
+  // Windows) end with the shell's status for that signal instead of asking for permission.
+  if (granted(d, { name: 'run' })) {
+    try {
+      d.kill(d.pid, signal);
+      // Deno goes on running this turn after kill(); the signal ends the process shortly.
+      // Keep the loop alive until it does, in case nothing else would.
+      setTimeout(() => d.exit(128 + (NUMBERS[signal] ?? 0)), 5_000);
+      return;
+    } catch {
+      // fall through
+    }
+  }
+  d.exit(128 + (NUMBERS[signal] ?? 0));
+}
+
+export const adapter: Adapter = {
+  host,
+  status: exitCode,
+  // Only Node-style process.on(signal) listeners can be seen: Deno cannot tell about others.
+  listens: (signal) => nodeListeners(signal) > 0,
+  // Seam: where atexit decides the end, stdout and stderr are to be flushed first.
+  drain: () => Promise.resolve(),
+  // Deno hears a signal that came meanwhile within two timer turns (one is not always enough
+  // while the main module evaluates).
+  later: (fn) => void setTimeout(() => setTimeout(fn, 0), 0),
+  exit: end,
+  kill,
+};
+
 export function install(s: Shared): () => void {
   const d = deno();
   const t = target();
   if (!d || !t) return () => {};
   const signals = d.build?.os === 'windows' ? ['SIGINT', 'SIGBREAK'] : ['SIGHUP', 'SIGINT', 'SIGTERM'];
-  /** Set while an uncaught error is ending the program. */
-  let dying: { event: Event; error: unknown; promise: boolean } | undefined;
-
-  // After a run: the program ends the way the ending and the handlers decide.
-  const after = (outcome: Outcome): void => {
-    settle(s);
-    if (dying) {
-      if (!outcome.exit) return; // Deno prints the error and ends with 1 once the listeners return
-      // A handler asked for a status: only exiting from here gives it, and Deno would then not
-      // print the error, so print it ourselves, as Deno would.
-      dying.event.preventDefault();
-      write(`error: Uncaught ${dying.promise ? '(in promise) ' : ''}${describe(dying.error)}`);
-      d.exit(outcome.exit.code ?? 1);
-    } else if (outcome.exit) {
-      end(outcome.exit.code);
-    } else if (outcome.late) {
-      end(undefined); // work left behind by a stuck handler must not hold the program
-    }
-  };
+  /** Set once an uncaught error is ending the program. */
+  let dying = false;
 
   // The loop drained: there is still time to await, but only if we ask Deno to go on
-  // (preventDefault), and only while our run waits: Deno fires this again when the loop drains
-  // again, and asking every time would never end.
+  // (preventDefault). A listener of the program's may ask the same, to schedule more work: one
+  // that ran before ours shows as defaultPrevented; one after ours is heard through watch().
+  // Deno fires this again when the loop drains again, and asking every time would never end:
+  // we ask only while something is registered, runs, closes or lingers.
   const onBeforeUnload = (event: Event): void => {
-    // Our own run is still waiting, yet nothing is left that could settle it: `unload`
-    // follows, and finishes the run synchronously.
-    if (s.run) return;
-    const run = start(s, host(), { reason: 'natural', code: exitCode() }, true, after);
-    if (s.run === run) event.preventDefault();
+    if (event.defaultPrevented) return;
+    if (s.registry.size === 0 && !s.run && !s.closing) return settle(s);
+    // We ask to go on, and hear on the next timer turn whether a later listener asked too.
+    const revived = watch(event);
+    setTimeout(() => {
+      if (!revived()) drained(s, adapter);
+    }, 0);
   };
   // Deno.exit()/process.exit() from normal code, or the end after beforeunload: synchronous.
   // Microtasks queued from here never run. Also process 'exit', which a node:worker_threads
   // worker gets at its natural end (Deno fires neither beforeunload nor unload there), and
   // which comes before unload on process.exit().
   const onUnload = (code = exitCode()): void => {
-    let outcome: Outcome;
-    if (s.run) {
-      outcome = s.run.outcome;
-      s.run.flush();
-    } else {
-      outcome = start(s, host(), { reason: 'exit', code }, false).outcome;
-    }
-    settle(s);
-    if (outcome.exit?.code !== undefined) {
+    const asked = exiting(s, adapter, { reason: 'exit', code });
+    if (asked?.code !== undefined) {
       try {
         // Read once the listeners return: Deno.exitCode after unload, process.exitCode by
         // Deno's process.exit() (which does not see Deno.exitCode).
-        d.exitCode = outcome.exit.code;
+        d.exitCode = asked.code;
         const p = proc() as { exitCode?: number } | undefined;
-        if (p) p.exitCode = outcome.exit.code;
+        if (p) p.exitCode = asked.code;
       } catch {
         // an invalid code: keep the one Deno had
       }
     }
   };
-  // An uncaught exception (`error`) or unhandled rejection (`unhandledrejection`). Our listener
-  // runs before Deno prints the error; when it returns Deno prints it and ends with status 1,
-  // firing neither beforeunload nor unload. A listener that calls preventDefault keeps the
-  // program alive: if it ran before ours we see it; a Node-style `process.on('uncaughtException'
-  // | 'unhandledRejection')` listener does the same and is counted.
+  // An uncaught exception (`error`) or unhandled rejection (`unhandledrejection`). When the
+  // listeners return, Deno prints it and ends with status 1, firing neither beforeunload nor
+  // unload, unless one calls preventDefault: then the program goes on and it is no ending. A
+  // Node-style `process.on('uncaughtException' | 'unhandledRejection')` listener does the same
+  // and is counted. A listener after ours is heard: we keep the program alive, and decide on the
+  // next timer turn; an error nobody handled runs the handlers and is raised again for Deno.
   const onFailure = (event: Event, error: unknown, promise: boolean): void => {
     if (event.defaultPrevented || dying) return;
-    if (nodeListeners(promise ? 'unhandledRejection' : 'uncaughtException') > 0) return;
-    dying = { event, error, promise };
-    if (s.run) s.run.flush();
-    else start(s, host(), { reason: 'error', error }, false, after);
+    if (nodeListeners('uncaughtException') > 0 || (promise && nodeListeners('unhandledRejection') > 0)) return;
+    // A timer, not a microtask: Deno runs microtasks between one listener and the next.
+    const handled = watch(event);
+    setTimeout(() => {
+      if (handled() || dying) return;
+      dying = true;
+      const asked = exiting(s, adapter, { reason: 'error', error });
+      if (!asked) {
+        // Deno prints it and ends with 1, as it would have; ours lets it pass (dying).
+        if (promise) void Promise.reject(error);
+        else setTimeout(() => {
+          throw error;
+        });
+        return;
+      }
+      // A handler asked for a status: only exiting from here gives it, and Deno would then
+      // not print the error, so print it ourselves, as Deno would.
+      write(`error: Uncaught ${promise ? '(in promise) ' : ''}${describe(error)}`);
+      d.exit(asked.code ?? 1);
+    }, 0);
   };
   const onError = (event: Event): void => onFailure(event, (event as ErrorEvent).error, false);
   const onRejection = (event: Event): void => onFailure(event, (event as PromiseRejectionEvent).reason, true);
-
-  const onSignal = (signal: string): void => {
-    if (s.run) return die(signal); // a second signal while handlers run: stop now
-    if (nodeListeners(signal) > 0) return; // the program's own process.on(signal) decides
-    start(s, host(), { reason: 'signal', signal }, true, (outcome) => {
-      settle(s);
-      if (outcome.exit) end(outcome.exit.code);
-      else die(signal);
-    });
-  };
-  const die = (signal: string): void => {
-    uninstall();
-    // Deno.kill needs --allow-run; without it (or where the signal cannot be sent, as on
-    // Windows) end with the shell's status for that signal instead of asking for permission.
-    if (granted(d, { name: 'run' })) {
-      try {
-        d.kill(d.pid, signal);
-        // Deno goes on running this turn after kill(); the signal ends the process shortly.
-        // Keep the loop alive until it does, in case nothing else would.
-        setTimeout(() => d.exit(128 + (NUMBERS[signal] ?? 0)), 5_000);
-        return;
-      } catch {
-        // fall through
-      }
-    }
-    d.exit(128 + (NUMBERS[signal] ?? 0));
-  };
 
   const events: [string, (event: Event) => void][] = [
     ['beforeunload', onBeforeUnload],
@@ -263,7 +291,7 @@ export function install(s: Shared): () => void {
     // a `process` that only looks like Node's
   }
   for (const signal of signals) {
-    const listener = () => onSignal(signal);
+    const listener = () => signalled(s, adapter, signal);
     try {
       d.addSignalListener(signal, listener);
       signalListeners.push([signal, listener]);
@@ -272,10 +300,10 @@ export function install(s: Shared): () => void {
     }
   }
   let installed = true;
-  function uninstall(): void {
+  return () => {
     if (!installed) return;
     installed = false;
-    for (const [type, listener] of events) t!.removeEventListener(type, listener);
+    for (const [type, listener] of events) t.removeEventListener(type, listener);
     try {
       p?.removeListener?.('exit', onExit);
     } catch {
@@ -283,11 +311,10 @@ export function install(s: Shared): () => void {
     }
     for (const [signal, listener] of signalListeners) {
       try {
-        d!.removeSignalListener(signal, listener);
+        d.removeSignalListener(signal, listener);
       } catch {
         // already gone
       }
     }
-  }
-  return uninstall;
+  };
 }

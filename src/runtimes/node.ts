@@ -1,12 +1,14 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
-import { ExitRequest, start, type Host, type Outcome } from '../run.ts';
-import { settle, type Ending, type Shared } from '../state.ts';
+import { checkCode, drained, exiting, signalled, type Adapter } from '../ending.ts';
+import { ExitRequest, type Host } from '../run.ts';
+import type { Shared } from '../state.ts';
 
 /** The part of `process` we use, checked by shape before use. */
 interface Proc {
   prependListener(event: string, listener: (...args: never[]) => void): unknown;
   removeListener(event: string, listener: (...args: never[]) => void): unknown;
   listenerCount(event: string): number;
+  getActiveResourcesInfo?(): string[];
   kill(pid: number, signal: string): unknown;
   exit(code?: number): never;
   exitCode?: number | string | undefined;
@@ -43,8 +45,9 @@ export function host(): Host {
       if (guarding) return body(guarding); // a run inside a handler: already guarded
       const real = p?.exit;
       try {
+        // A code Node would refuse is the handler's error (reported), not an exit request.
         p!.exit = (code) => {
-          throw new ExitRequest(code);
+          throw new ExitRequest(checkCode(code, 'process.exit', true));
         };
       } catch {
         return body([real]); // no process, or a frozen one: exits cannot be caught
@@ -71,6 +74,47 @@ export function end(code: number | undefined): void {
   if (code === undefined) p?.exit(); // exit(undefined) would reset exitCode
   else p?.exit(code);
 }
+
+/**
+ * Whether the program itself listens to `signal`. The one listener that is atexit's own does
+ * not count.
+ */
+function programListens(signal: string): boolean {
+  try {
+    return (proc()?.listenerCount(signal) ?? 0) > 1;
+  } catch {
+    return false;
+  }
+}
+
+/** Re-raises `signal`, our listeners gone, so the runtime's default action ends the program. */
+function kill(signal: string): void {
+  const p = proc();
+  if (!p) return;
+  try {
+    p.kill(p.pid, signal);
+    /* c8 ignore next 4: Windows */
+  } catch {
+    // Windows cannot send SIGHUP to itself: end with the shell's status for it instead.
+    p.exit(128 + ({ SIGHUP: 1, SIGINT: 2 }[signal] ?? 21));
+  }
+}
+
+export const adapter: Adapter = {
+  host,
+  status: exitCode,
+  listens: programListens,
+  // Seam: where atexit decides the end, stdout and stderr are to be flushed first.
+  drain: () => Promise.resolve(),
+  // A signal that came meanwhile is heard in a poll phase; setImmediate runs after one, but
+  // while the main module evaluates Node 20's first turn does not hear it yet: two turns.
+  later: (fn) => {
+    const turn = typeof setImmediate === 'function' ? setImmediate : (f: () => void) => setTimeout(f, 0);
+    turn(() => turn(fn));
+  },
+  exit: end,
+  kill,
+};
 
 // Bun 1.x quirks, measured in docs/runtimes.md. Bun tells an unhandled rejection neither to
 // 'uncaughtExceptionMonitor' nor through the 'exit' code (0, though it ends with 1). Such an
@@ -99,68 +143,61 @@ export function install(s: Shared): () => void {
   // debuggers), SIGUSR1 (the inspector) or SIGPIPE (ignored by default; not an ending).
   const signals = ['SIGHUP', 'SIGINT', p.platform === 'win32' ? 'SIGBREAK' : 'SIGTERM'];
   let failure: { error: unknown } | undefined;
-  let drained = false; // 'beforeExit' came (Bun quirk below)
+  let drainedOnce = false; // 'beforeExit' came (Bun quirk below)
 
-  /** Runs the handlers, awaiting; then ends as asked by a handler, or as `otherwise` says. */
-  const runThenEnd = (ending: Ending, otherwise: (outcome: Outcome) => void): void => {
-    start(s, host(), ending, true, (outcome) => {
-      settle(s);
-      if (outcome.exit) end(outcome.exit.code);
-      else otherwise(outcome);
-    });
-  };
-  const die = (signal: string): void => {
-    uninstall();
+  /** What keeps the loop going (Node 17+), to see whether the program's 'beforeExit' added to it. */
+  const resources = (): number => {
     try {
-      p.kill(p.pid, signal);
-      /* c8 ignore next 4: Windows */
+      return p.listenerCount('beforeExit') > 1 && typeof p.getActiveResourcesInfo === 'function' ? p.getActiveResourcesInfo().length : 0;
     } catch {
-      // Windows cannot send SIGHUP to itself: end with the shell's status for it instead.
-      p.exit(128 + ({ SIGHUP: 1, SIGINT: 2 }[signal] ?? 21));
+      return 0;
     }
   };
 
+  let heard = false; // the program is exiting and our part is done
+  /** The runtime exits now; returns the status a handler asked for. */
+  const onExit = (code: number): number | undefined => {
+    heard = true;
+    if (!s.run && !failure && !drainedOnce && bunRejected(p)) failure = { error: undefined };
+    const asked = exiting(s, adapter, failure ? { reason: 'error', ...failure } : { reason: 'exit', code });
+    try {
+      if (asked?.code !== undefined) p.exitCode = asked.code;
+    } catch {
+      // an invalid code: keep the one the runtime had
+    }
+    // Bun ignores an exitCode set here after an uncaught error: only exit() gives the status.
+    if (failure && isBun(p) && asked?.code !== undefined) p.exit(asked.code);
+    return asked?.code;
+  };
+
   const listeners: [string, (arg: never) => void][] = [
-    ['uncaughtExceptionMonitor', (error: unknown) => (failure = { error })],
-    // The loop drained: there is still time to await.
+    // An error ends the program only when no 'uncaughtException' listener of the program's
+    // handles it; a handled one is not an ending (nor remembered as one).
+    [
+      'uncaughtExceptionMonitor',
+      (error: unknown) => {
+        try {
+          if (p.listenerCount('uncaughtException') === 0) failure = { error };
+        } catch {
+          failure = { error };
+        }
+      },
+    ],
+    // The loop drained: there is still time to await. Decided once the program's own
+    // 'beforeExit' listeners (after ours) and what they queued have run.
     [
       'beforeExit',
       () => {
-        drained = true;
-        if (!s.run) runThenEnd({ reason: 'natural', code: exitCode() }, (outcome) => outcome.late && p.exit());
+        drainedOnce = true;
+        const before = resources(); // ours is the first listener
+        queueMicrotask(() => {
+          if (resources() <= before) drained(s, adapter); // else the program revived the loop
+        });
       },
     ],
     // process.exit(), an uncaught error, or the end after beforeExit: synchronous from here on.
-    [
-      'exit',
-      (code: number) => {
-        let run = s.run;
-        if (run) {
-          // An exit during our own async run (a handler's awaited part, or other code).
-          run.outcome.exit = new ExitRequest(code);
-          run.flush();
-        } else {
-          if (!failure && !drained && bunRejected(p)) failure = { error: undefined };
-          run = start(s, host(), failure ? { reason: 'error', ...failure } : { reason: 'exit', code }, false);
-        }
-        try {
-          if (run.outcome.exit?.code !== undefined) p.exitCode = run.outcome.exit.code;
-        } catch {
-          // an invalid code: keep the one the runtime had
-        }
-        settle(s);
-        // Bun ignores an exitCode set here after an uncaught error: only exit() gives the status.
-        if (failure && isBun(p) && run.outcome.exit?.code !== undefined) p.exit(run.outcome.exit.code);
-      },
-    ],
-    ...signals.map((signal): [string, () => void] => [
-      signal,
-      () => {
-        if (s.run) die(signal); // a second signal while handlers run: stop now
-        else if (p.listenerCount(signal) < 2) runThenEnd({ reason: 'signal', signal }, () => die(signal));
-        // else the program has its own listener: it decides, and handlers run at the real end
-      },
-    ]),
+    ['exit', (code: number) => void onExit(code)],
+    ...signals.map((signal): [string, () => void] => [signal, () => signalled(s, adapter, signal)]),
   ];
   // First in line, as the newest registration: a program's own 'exit' listener that calls
   // process.exit() would otherwise end the program before our handlers run.
@@ -176,9 +213,29 @@ export function install(s: Shared): () => void {
   };
   each('prependListener');
   let installed = true;
-  function uninstall(): void {
+
+  // A program's 'exit' listener prepended after ours runs first; if it calls process.exit(),
+  // Node ends right there (an exit inside 'exit' emits no second 'exit') and ours never runs.
+  // Every process.exit() ends through process.reallyExit(): there we still get our turn.
+  const holder = p as { reallyExit?: unknown };
+  const original = holder.reallyExit;
+  const ours = function (this: unknown, code?: number): unknown {
+    const asked = installed && !heard ? onExit(Number(code) | 0) : undefined;
+    return Reflect.apply(original as (code?: number) => unknown, this, [asked ?? code]);
+  };
+  try {
+    if (typeof original === 'function') holder.reallyExit = ours;
+  } catch {
+    // a frozen process: that case stays as Node has it
+  }
+  return () => {
     if (installed) each('removeListener');
     installed = false;
-  }
-  return uninstall;
+    try {
+      // Put the original back, unless someone wrapped ours since: ours then only passes through.
+      if (holder.reallyExit === ours) holder.reallyExit = original;
+    } catch {
+      // as above
+    }
+  };
 }

@@ -62,7 +62,8 @@ for (const [how, status, expected] of [
   });
 }
 
-for (const [args, status, code] of [[['exit'], 0, 0], [['exit2'], 2, 2], [['exit2', '7'], 7, 2]]) {
+// ending() tells the status that will be: after a handler's process.exit(7), code 7.
+for (const [args, status, code] of [[['exit'], 0, 0], [['exit2'], 2, 2], [['exit2', '7'], 7, 7]]) {
   test(`[${args[1] ? 'systemexit' : 'exit'}] process.exit(${args[0] === 'exit' ? '' : 2})${args[1] ? ' then a handler exits with 7' : ''}: status ${status}`, async () => {
     const r = await run('failure.mjs', { args });
     assert.equal(r.stdout, `ending {"reason":"exit","code":${code}}\n`);
@@ -149,3 +150,121 @@ test('Deno without --allow-run: a signal ends the program with status 128 + n, n
   assert.equal(stdout, 'READY\nasync handler\nsync handler\n');
   assert.deepEqual([status, signal], [143, null]);
 });
+
+// ---- The ending policy (src/ending.ts), issue #9 ----
+const bun = runtime === 'bun';
+const node = !deno && !bun;
+
+for (const [how, stdout, signals] of [
+  ['self', 'handler done\nfirst\n', []],
+  ['busy', 'READY\nhandler done\nfirst\n', ['SIGTERM']],
+  ['manual', 'handler done\nfirst\nafter runExitFuncs\n', []],
+  ['graceful', 'handler done\nfirst\n', []],
+]) {
+  const what = {
+    self: 'a handler at the natural end sends SIGTERM to its own process',
+    busy: 'SIGTERM arrives while a handler at the natural end is busy',
+    manual: 'a handler run by runExitFuncs() sends SIGTERM to its own process',
+    graceful: 'a handler run by atexit.exit(3) sends SIGTERM to its own process',
+  }[how];
+  test(`[syncsignal] ${what}: the run finishes, then killed by SIGTERM`, async () => {
+    const r = await run('syncsignal.mjs', { args: [how], signals });
+    assert.equal(r.stdout, stdout);
+    assert.deepEqual([r.status, r.signal, r.stderr], [null, 'SIGTERM', '']);
+  });
+}
+
+test('[listener] a signal during synchronous handlers, with a SIGTERM listener of the program: the program hears it once, status 0', async () => {
+  const r = await run('syncsignal.mjs', { args: ['listener'] });
+  assert.equal(r.stdout, 'handler done\nfirst\nprogram heard SIGTERM\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
+});
+
+test('[listener] SIGTERM while an async handler waits at the natural end, with a listener of the program: heard once, not re-sent, status 0', async () => {
+  const started = performance.now();
+  const r = await run('policy.mjs', { args: ['own-signal'], signals: ['SIGTERM'] });
+  assert.equal(r.stdout, 'READY\nprogram heard SIGTERM\nasync handler done\nhandler {"reason":"natural","code":0}\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
+  // Deno used to be forced to exit 143 five seconds later.
+  assert.ok(performance.now() - started < 4_000, 'no forced exit after a delay');
+});
+
+for (const how of ['handled-throw', 'handled-reject']) {
+  const skip = bun && how === 'handled-reject' && 'Bun does not give a rejection to an uncaughtException listener: the program ends';
+  test(`[handled] ${how === 'handled-throw' ? 'an uncaught exception' : 'a rejection'} handled by process.on('uncaughtException'), later process.exit(5): ending() is exit 5, not the old error`, { skip }, async () => {
+    const r = await run('policy.mjs', { args: [how] });
+    assert.equal(r.stdout, 'program handled boom\nhandler {"reason":"exit","code":5}\n');
+    assert.deepEqual([r.status, r.signal, r.stderr], [5, null, '']);
+  });
+}
+
+test('[handled] Deno: a rejection handled by an unhandledrejection listener added after the first register: the program goes on, handlers at the real end', { skip: onlyDeno }, async () => {
+  const r = await run('policy.mjs', { args: ['handled-event'] });
+  assert.equal(r.stdout, 'program handled boom\nthe program went on\nhandler {"reason":"natural","code":0}\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
+});
+
+test('[revive] the program\'s own beforeExit listener schedules a last batch: the handlers run after it', { skip: bun && 'Bun: see the note in the runtime table' }, async () => {
+  const r = await run('policy.mjs', { args: ['revive'] });
+  assert.equal(r.stdout, 'last batch\nhandler {"reason":"natural","code":0}\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
+});
+
+test('Deno: the program\'s beforeunload listener added before the first register schedules a last batch: the handlers run after it', { skip: onlyDeno }, async () => {
+  const r = await run('policy.mjs', { args: ['revive-first'] });
+  assert.equal(r.stdout, 'last batch\nhandler {"reason":"natural","code":0}\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
+});
+
+test('[tla] an unsettled top-level await: the handlers run and the status is 13, as without atexit', { skip: !node && `${runtime}: see the note in the runtime table` }, async () => {
+  const r = await run('policy.mjs', { args: ['tla'] });
+  assert.match(r.stdout, /^handler \{"reason":"natural","code":0\}\n$/);
+  assert.deepEqual([r.status, r.signal], [13, null]);
+});
+
+for (const [how, stdout, status] of [
+  ['stuck', 'handler {"reason":"exit","code":3}\n', 3],
+  ['await', 'handler {"reason":"exit","code":3}\n', 3],
+  ['twice', 'async handler {"reason":"exit","code":5}\nhandler {"reason":"exit","code":5}\n', 5],
+]) {
+  const what = {
+    stuck: 'atexit.exit(3), deadline Infinity, a handler that never settles: when nothing else is left, status 3',
+    await: '`await atexit.exit(3)` at top level: status 3, no hang',
+    twice: 'atexit.exit(2), then atexit.exit(5) while a handler waits: ending() and the status say 5',
+  }[how];
+  test(`[graceful] ${what}`, async () => {
+    const r = await run('policy.mjs', { args: [how], timeout: 8_000 });
+    assert.equal(r.stdout, stdout);
+    assert.deepEqual([r.status, r.signal, r.stderr], [status, null, '']);
+  });
+}
+
+test('[graceful] atexit.exit(1.5), exit("3"), exit(NaN): refused with a RangeError or TypeError before anything runs; the registry kept', async () => {
+  const r = await run('policy.mjs', { args: ['bad-code'] });
+  assert.equal(
+    r.stdout,
+    'RangeError: atexit.exit: the exit code must be an integer, got 1.5 (1 registered)\n' +
+      'TypeError: atexit.exit: the exit code must be an integer, got the string "3" (1 registered)\n' +
+      'RangeError: atexit.exit: the exit code must be an integer, got NaN (1 registered)\n' +
+      'handler {"reason":"natural","code":0}\n',
+  );
+  assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
+});
+
+test('[systemexit] process.exit(1.5) inside a handler: reported as that handler\'s error; the status stays 2', async () => {
+  const r = await run('policy.mjs', { args: ['bad-exit'] });
+  assert.equal(r.stdout, 'handler {"reason":"natural","code":2}\n');
+  assert.match(r.stderr, /^Exception ignored in atexit callback <anonymous>:\nRangeError: (process|Deno)\.exit: the exit code must be an integer, got 1\.5\n/);
+  assert.deepEqual([r.status, r.signal], [2, null]);
+});
+
+// What ending() says depends on whether the program's listener ran before atexit's (Deno runs
+// a prepended one before, then exits through its own process.exit).
+for (const [order, code] of [['before', deno ? 7 : 0], ['after', 7], ['on', 0]]) {
+  const how = order === 'on' ? 'process.on' : `prependListener ${order} the first register`;
+  test(`[exit] the program's own 'exit' listener calling process.exit(7), added with ${how}: the handlers run, status 7`, async () => {
+    const r = await run('exit-first.mjs', { args: [order] });
+    assert.equal(r.stdout, `handler {"reason":"exit","code":${code}}\n`);
+    assert.deepEqual([r.status, r.signal, r.stderr], [7, null, '']);
+  });
+}
