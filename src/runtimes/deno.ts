@@ -1,6 +1,7 @@
 // Deno 2: the web's `beforeunload`/`unload`/`error`/`unhandledrejection` events on the global
 // scope, `Deno.addSignalListener`, and Node-style code through Deno's `process`.
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
+import { mark, programListeners, raising } from '../company.ts';
 import { ExitRequest, start, type Host, type Outcome } from '../run.ts';
 import { describe, write } from '../report.ts';
 import { settle, type Shared } from '../state.ts';
@@ -22,6 +23,7 @@ interface DenoNs {
 interface NodeProc {
   exit(code?: number): never;
   listenerCount(event: string): number;
+  listeners?(event: string): unknown[];
   on?(event: string, listener: (code: number) => void): unknown;
   removeListener?(event: string, listener: (code: number) => void): unknown;
 }
@@ -150,6 +152,7 @@ export function install(s: Shared): () => void {
   const t = target();
   if (!d || !t) return () => {};
   const signals = d.build?.os === 'windows' ? ['SIGINT', 'SIGBREAK'] : ['SIGHUP', 'SIGINT', 'SIGTERM'];
+  const p = proc();
   /** Set while an uncaught error is ending the program. */
   let dying: { event: Event; error: unknown; promise: boolean } | undefined;
 
@@ -222,15 +225,19 @@ export function install(s: Shared): () => void {
 
   const onSignal = (signal: string): void => {
     if (s.run) return die(signal); // a second signal while handlers run: stop now
-    if (nodeListeners(signal) > 0) return; // the program's own process.on(signal) decides
+    // The program's own process.on(signal) listener decides; an exit-hook library's does not.
+    if (p && programListeners(p, signal, seen.has(signal) ? 1 : 0) > 0) return;
+    last = raising(signal);
     start(s, host(), { reason: 'signal', signal }, true, (outcome) => {
       settle(s);
       if (outcome.exit) end(outcome.exit.code);
       else die(signal);
     });
   };
+  let last: (() => boolean) | undefined; // set while our run means to re-raise its signal
   const die = (signal: string): void => {
     uninstall();
+    if (last && !last()) return; // another copy of atexit still runs for it: that one re-raises
     // Deno.kill needs --allow-run; without it (or where the signal cannot be sent, as on
     // Windows) end with the shell's status for that signal instead of asking for permission.
     if (granted(d, { name: 'run' })) {
@@ -255,12 +262,24 @@ export function install(s: Shared): () => void {
   ];
   const signalListeners: [string, () => void][] = [];
   for (const [type, listener] of events) t.addEventListener(type, listener);
-  const p = proc();
   const onExit = (code: number): void => onUnload(Number(code) | 0);
   try {
     p?.on?.('exit', onExit);
   } catch {
     // a `process` that only looks like Node's
+  }
+  // Node-style libraries (signal-exit) count process.on(signal) listeners to decide whether
+  // they are alone; they cannot see Deno.addSignalListener. A marked listener that does
+  // nothing makes us seen, so they wait for our re-raise, as on Node.
+  const seen = new Map<string, () => void>();
+  for (const signal of signals) {
+    const listener = mark(() => {});
+    try {
+      p?.on?.(signal, listener);
+      if (p?.on) seen.set(signal, listener);
+    } catch {
+      // a signal Deno's process does not have
+    }
   }
   for (const signal of signals) {
     const listener = () => onSignal(signal);
@@ -276,10 +295,12 @@ export function install(s: Shared): () => void {
     if (!installed) return;
     installed = false;
     for (const [type, listener] of events) t!.removeEventListener(type, listener);
-    try {
-      p?.removeListener?.('exit', onExit);
-    } catch {
-      // as above
+    for (const [event, listener] of [['exit', onExit], ...seen] as const) {
+      try {
+        p?.removeListener?.(event, listener);
+      } catch {
+        // as above
+      }
     }
     for (const [signal, listener] of signalListeners) {
       try {

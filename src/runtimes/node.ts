@@ -1,4 +1,5 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
+import { mark, programListeners, raising } from '../company.ts';
 import { ExitRequest, start, type Host, type Outcome } from '../run.ts';
 import { settle, type Ending, type Shared } from '../state.ts';
 
@@ -7,6 +8,7 @@ interface Proc {
   prependListener(event: string, listener: (...args: never[]) => void): unknown;
   removeListener(event: string, listener: (...args: never[]) => void): unknown;
   listenerCount(event: string): number;
+  listeners?(event: string): unknown[];
   kill(pid: number, signal: string): unknown;
   exit(code?: number): never;
   exitCode?: number | string | undefined;
@@ -100,6 +102,7 @@ export function install(s: Shared): () => void {
   const signals = ['SIGHUP', 'SIGINT', p.platform === 'win32' ? 'SIGBREAK' : 'SIGTERM'];
   let failure: { error: unknown } | undefined;
   let drained = false; // 'beforeExit' came (Bun quirk below)
+  let last: (() => boolean) | undefined; // set while our run means to re-raise its signal
 
   /** Runs the handlers, awaiting; then ends as asked by a handler, or as `otherwise` says. */
   const runThenEnd = (ending: Ending, otherwise: (outcome: Outcome) => void): void => {
@@ -111,8 +114,13 @@ export function install(s: Shared): () => void {
   };
   const die = (signal: string): void => {
     uninstall();
+    if (last && !last()) return; // another copy of atexit still runs for it: that one re-raises
     try {
       p.kill(p.pid, signal);
+      // Another library still listens (signal-exit waits for this re-raise to run its own
+      // handlers, then re-raises it once more). Node reads signals on the event loop: keep
+      // it alive until the signal comes, or the program would end first, by status 0.
+      if (p.listenerCount(signal) > 0) setTimeout(() => {}, 1_000);
       /* c8 ignore next 4: Windows */
     } catch {
       // Windows cannot send SIGHUP to itself: end with the shell's status for it instead.
@@ -155,11 +163,15 @@ export function install(s: Shared): () => void {
     ],
     ...signals.map((signal): [string, () => void] => [
       signal,
-      () => {
-        if (s.run) die(signal); // a second signal while handlers run: stop now
-        else if (p.listenerCount(signal) < 2) runThenEnd({ reason: 'signal', signal }, () => die(signal));
-        // else the program has its own listener: it decides, and handlers run at the real end
-      },
+      mark(
+        () => {
+          if (s.run) return die(signal); // a second signal while handlers run: stop now
+          // The program has its own listener: it decides, and handlers run at the real end.
+          if (programListeners(p, signal, 1) > 0) return;
+          last = raising(signal);
+          runThenEnd({ reason: 'signal', signal }, () => die(signal));
+        },
+      ),
     ]),
   ];
   // First in line, as the newest registration: a program's own 'exit' listener that calls

@@ -149,3 +149,33 @@ test('Deno without --allow-run: a signal ends the program with status 128 + n, n
   assert.equal(stdout, 'READY\nasync handler\nsync handler\n');
   assert.deepEqual([status, signal], [143, null]);
 });
+
+// Other exit-hook libraries in the program (fixtures/company.mjs): atexit's listener runs
+// first; signal-exit waits for the re-raised signal, then runs and re-raises it once more;
+// when-exit handles the first signal itself and re-sends it, and atexit runs at that one.
+const lines = {
+  atexit: 'atexit async (SIG)\natexit sync\n',
+  major2: 'atexit major 2 async (SIG)\n',
+  se4: 'signal-exit 4 (SIG)\n',
+  se3: 'signal-exit 3 (SIG)\n',
+  'when-exit': 'when-exit\n',
+};
+const order = ['when-exit', 'atexit', 'major2', 'se4', 'se3'];
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  for (const libs of [['se4'], ['se3'], ['se3', 'se4'], ['major2'], ['major2', 'se4', 'se3', 'when-exit']]) {
+    const names = libs.map((lib) => ({ se4: 'signal-exit 4', se3: 'signal-exit 3', major2: 'another major of atexit' })[lib] ?? lib);
+    test(`[company] ${signal} with ${names.join(', ')} in the program: everyone's handlers run, then ${signal} ends it`, async () => {
+      const r = await run('company.mjs', { args: libs, signals: [signal] });
+      const expected = order.filter((lib) => lib === 'atexit' || libs.includes(lib)).map((lib) => lines[lib]).join('');
+      assert.equal(r.stdout, `READY\n${expected.replaceAll('SIG)', `${signal})`)}`);
+      assert.deepEqual([r.status, r.signal, r.stderr], [null, signal, '']);
+    });
+  }
+  const code = { SIGINT: 130, SIGTERM: 143 }[signal];
+  test(`[company] ${signal} with exit-hook in the program: it ends the program with process.exit(${code}), atexit's handlers run synchronously`, async () => {
+    const r = await run('company.mjs', { args: ['exit-hook'], signals: [signal] });
+    assert.equal(r.stdout, `READY\nexit-hook (${code})\natexit sync\n`);
+    assert.match(r.stderr, /^atexit: <anonymous> returned a promise that cannot be awaited on this ending/);
+    assert.deepEqual([r.status, r.signal], [code, null]);
+  });
+}
