@@ -12,7 +12,8 @@
  */
 import type { Handler } from './registry.ts';
 import { ExitRequest, start } from './run.ts';
-import { end, exitCode, host, install } from './runtime.ts';
+import { within } from './drain.ts';
+import { drain, end, exitCode, host, install } from './runtime.ts';
 import { settle, shared, type Ending, type Options, type Shared } from './state.ts';
 
 export type { Handler } from './registry.ts';
@@ -138,9 +139,11 @@ export function exit(code?: number): Promise<never> {
     return stopped;
   }
   const ending: Ending = { reason: 'exit', code: code ?? exitCode() };
+  const since = performance.now();
   start(s, host(), ending, true, (outcome) => {
     settle(s);
-    end((outcome.exit ?? request).code);
+    const last = (outcome.exit ?? request).code;
+    void drain(within(s.options.deadline, since)).then(() => end(last));
   });
   return new Promise<never>(() => {});
 }

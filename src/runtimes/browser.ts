@@ -27,6 +27,11 @@ export function exitCode(): number {
  */
 export function end(_code: number | undefined): void {}
 
+/** A page's console has no buffer to wait for. */
+export function drain(_ms: number): Promise<void> {
+  return Promise.resolve();
+}
+
 export function install(s: Shared): () => void {
   const g = globalThis as unknown as Partial<Target>;
   if (typeof g.addEventListener !== 'function' || typeof g.removeEventListener !== 'function') return () => {};

@@ -2,6 +2,7 @@
 // scope, `Deno.addSignalListener`, and Node-style code through Deno's `process`.
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
 import { mark, programListeners, raising } from '../company.ts';
+import { drainStreams, within } from '../drain.ts';
 import { ExitRequest, start, type Host, type Outcome } from '../run.ts';
 import { describe, write } from '../report.ts';
 import { settle, type Shared } from '../state.ts';
@@ -138,6 +139,20 @@ export function exitCode(): number {
 }
 
 /**
+ * Resolves once what was written to `process.stdout` and `process.stderr` has left the
+ * process, or after `ms`; never rejects. Deno writes synchronously (measured: docs/runtimes.md),
+ * so this is for a stream a program replaced, and it is at once when nothing is buffered.
+ */
+export function drain(ms: number): Promise<void> {
+  try {
+    const p = proc() as { stdout?: unknown; stderr?: unknown } | undefined;
+    return drainStreams([p?.stdout, p?.stderr], ms);
+  } catch {
+    return Promise.resolve();
+  }
+}
+
+/**
  * Ends the program now; `undefined` keeps the status it would have had. Through `process.exit`
  * when there is one, so a Node-style program's 'exit' listeners still run.
  */
@@ -228,10 +243,11 @@ export function install(s: Shared): () => void {
     // The program's own process.on(signal) listener decides; an exit-hook library's does not.
     if (p && programListeners(p, signal, seen.has(signal) ? 1 : 0) > 0) return;
     last = raising(signal);
+    const since = performance.now();
     start(s, host(), { reason: 'signal', signal }, true, (outcome) => {
       settle(s);
-      if (outcome.exit) end(outcome.exit.code);
-      else die(signal);
+      const { exit } = outcome;
+      void drain(within(s.options.deadline, since)).then(() => (exit ? end(exit.code) : die(signal)));
     });
   };
   let last: (() => boolean) | undefined; // set while our run means to re-raise its signal

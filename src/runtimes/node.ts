@@ -1,5 +1,6 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
 import { mark, programListeners, raising } from '../company.ts';
+import { drainStreams, within } from '../drain.ts';
 import { ExitRequest, start, type Host, type Outcome } from '../run.ts';
 import { settle, type Ending, type Shared } from '../state.ts';
 
@@ -67,6 +68,38 @@ export function exitCode(): number {
   return Number(proc()?.exitCode) | 0;
 }
 
+/**
+ * Resolves once what was written to stdout and stderr has left the process, or after `ms`;
+ * never rejects. For the ends atexit decides: Node and Bun write to pipes asynchronously.
+ */
+export function drain(ms: number): Promise<void> {
+  try {
+    const p = proc();
+    const { stdout, stderr } = (p ?? {}) as { stdout?: unknown; stderr?: unknown };
+    return drainStreams(p && isBun(p) ? [bunSink(stdout), bunSink(stderr)] : [stdout, stderr], ms);
+  } catch {
+    return Promise.resolve(); // a stdout getter that throws (a closed descriptor)
+  }
+}
+
+/**
+ * Bun 1.x keeps what a write to a pipe could not send yet in a native sink behind the
+ * stream, and tells nothing of it through the stream (writableLength stays 0, an empty
+ * write's callback comes at once). The sink's flush() returns a promise for it. An internal
+ * of Bun, found by its name; without it, the stream itself.
+ */
+/* c8 ignore start: Bun only (tested in the runtime matrix) */
+function bunSink(stream: unknown): unknown {
+  try {
+    const key = Reflect.ownKeys(stream as object).find((k): k is symbol => typeof k === 'symbol' && k.description === 'kWriteStreamFastPath');
+    const sink = key === undefined ? undefined : (stream as Record<symbol, { flush?: unknown } | undefined>)[key];
+    return typeof sink?.flush === 'function' ? sink : stream;
+  } catch {
+    return stream;
+  }
+}
+/* c8 ignore stop */
+
 /** Ends the program now; `undefined` keeps the status it would have had. */
 export function end(code: number | undefined): void {
   const p = proc();
@@ -104,12 +137,16 @@ export function install(s: Shared): () => void {
   let drained = false; // 'beforeExit' came (Bun quirk below)
   let last: (() => boolean) | undefined; // set while our run means to re-raise its signal
 
+  /** Performs the last act once output is drained, within the deadline of a run begun `since`. */
+  const flushThen = (since: number, act: () => void): void => void drain(within(s.options.deadline, since)).then(act);
   /** Runs the handlers, awaiting; then ends as asked by a handler, or as `otherwise` says. */
-  const runThenEnd = (ending: Ending, otherwise: (outcome: Outcome) => void): void => {
+  const runThenEnd = (ending: Ending, otherwise: (outcome: Outcome, since: number) => void): void => {
+    const since = performance.now();
     start(s, host(), ending, true, (outcome) => {
       settle(s);
-      if (outcome.exit) end(outcome.exit.code);
-      else otherwise(outcome);
+      const { exit } = outcome;
+      if (exit) flushThen(since, () => end(exit.code));
+      else otherwise(outcome, since);
     });
   };
   const die = (signal: string): void => {
@@ -135,7 +172,7 @@ export function install(s: Shared): () => void {
       'beforeExit',
       () => {
         drained = true;
-        if (!s.run) runThenEnd({ reason: 'natural', code: exitCode() }, (outcome) => outcome.late && p.exit());
+        if (!s.run) runThenEnd({ reason: 'natural', code: exitCode() }, (outcome, since) => outcome.late && flushThen(since, () => p.exit()));
       },
     ],
     // process.exit(), an uncaught error, or the end after beforeExit: synchronous from here on.
@@ -169,7 +206,7 @@ export function install(s: Shared): () => void {
           // The program has its own listener: it decides, and handlers run at the real end.
           if (programListeners(p, signal, 1) > 0) return;
           last = raising(signal);
-          runThenEnd({ reason: 'signal', signal }, () => die(signal));
+          runThenEnd({ reason: 'signal', signal }, (_, since) => flushThen(since, () => die(signal)));
         },
       ),
     ]),
