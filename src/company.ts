@@ -24,12 +24,7 @@ export interface Listeners {
 
 /** Marks `listener` as atexit's own, for every copy and major; returns it. */
 export function mark<F extends (...args: never[]) => void>(listener: F): F {
-  try {
-    Object.defineProperty(listener, MARK, { value: true });
-  } catch {
-    // a frozen function: it then counts as the program's own, as before marks
-  }
-  return listener;
+  return Object.defineProperty(listener, MARK, { value: true }); // a new function: never fails
 }
 
 function marked(listener: unknown): boolean {
@@ -63,17 +58,22 @@ function signalExit(p: unknown): number {
  * the signal, which atexit then handles).
  */
 export function programListeners(p: Listeners, signal: string, own: number): number {
+  let all: unknown[];
   try {
-    // A `process` that cannot list its listeners: all but this copy's are the program's.
-    if (typeof p.listeners !== 'function') return Math.max(0, p.listenerCount(signal) - own);
-    const all = p.listeners(signal);
-    const others = all.filter((listener) => !marked(listener)).length;
-    // signal-exit listens to SIGHUP, SIGINT and SIGTERM everywhere (never SIGBREAK).
-    const library = signal === 'SIGBREAK' ? 0 : signalExit(p);
-    return Math.max(0, others - library);
+    all = p.listeners!(signal);
   } catch {
-    return 0;
+    // A `process` that cannot list its listeners (no listeners(), or a listener it cannot
+    // unwrap): all but this copy's are the program's.
+    try {
+      return Math.max(0, p.listenerCount(signal) - own);
+    } catch {
+      return 0;
+    }
   }
+  const others = all.filter((listener) => !marked(listener)).length;
+  // signal-exit listens to SIGHUP, SIGINT and SIGTERM everywhere (never SIGBREAK).
+  const library = signal === 'SIGBREAK' ? 0 : signalExit(p);
+  return Math.max(0, others - library);
 }
 
 function raisers(): Set<{ signal: string }> | undefined {

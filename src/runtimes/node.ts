@@ -63,6 +63,15 @@ export function host(): Host {
   };
 }
 
+/** True when `signal` has a listener; never throws. */
+function listening(p: Proc, signal: string): boolean {
+  try {
+    return p.listenerCount(signal) > 0;
+  } catch {
+    return false;
+  }
+}
+
 /** The status the program would end with now. */
 export function exitCode(): number {
   return Number(proc()?.exitCode) | 0;
@@ -152,12 +161,12 @@ export function install(s: Shared): () => void {
   const die = (signal: string): void => {
     uninstall();
     if (last && !last()) return; // another copy of atexit still runs for it: that one re-raises
+    // Another library still listens (signal-exit waits for this re-raise to run its own
+    // handlers, then re-raises it once more). Node reads signals on the event loop: keep it
+    // alive until the signal comes, or the program would end first, by status 0.
+    if (listening(p, signal)) setTimeout(() => {}, 1_000);
     try {
       p.kill(p.pid, signal);
-      // Another library still listens (signal-exit waits for this re-raise to run its own
-      // handlers, then re-raises it once more). Node reads signals on the event loop: keep
-      // it alive until the signal comes, or the program would end first, by status 0.
-      if (p.listenerCount(signal) > 0) setTimeout(() => {}, 1_000);
       /* c8 ignore next 4: Windows */
     } catch {
       // Windows cannot send SIGHUP to itself: end with the shell's status for it instead.
