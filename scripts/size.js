@@ -5,10 +5,12 @@ import { gzipSync } from 'node:zlib';
 
 // The goal set for this entry is 2 kB (2048 B). It is not met: the contract (async runs with a
 // deadline, exit requests, hostile-value reporting, decorators, one registry shared by every
-// copy, Bun's quirks) measures about 3.2 kB. This budget guards against growth from there;
-// `npm run bench` prints the 2 kB goal as NOT met until it is.
+// copy, Bun's quirks) measured about 3.2 kB; living with other exit-hook libraries and draining
+// stdout/stderr before an end (issue #9: src/company.ts, src/drain.ts) brought it to 3.8 kB.
+// This budget guards against growth from there; `npm run bench` prints the 2 kB goal as NOT
+// met until it is.
 const GOAL = 2048;
-const BUDGET = 3328;
+const BUDGET = 3904;
 const entry = 'dist/index.js';
 const { outputFiles } = await build({
   entryPoints: [entry],

@@ -1,9 +1,8 @@
 // Other exit-hook libraries in the same program. A signal listener is "the program's own" (and
 // atexit then leaves the signal to it) only if no exit-hook library put it there: signal-exit 3
 // and 4 count their listeners on emitters they keep on `process` and `globalThis`, and every
-// copy of atexit, of any major, marks its listeners with MARK. Without this, each library
-// would take the other's listener for the program's and wait for it: nothing would run, and
-// the signal would be lost.
+// copy of atexit, of any major, marks its listeners. Without this, each library would take the
+// other's listener for the program's and wait for it: nothing would run, the signal be lost.
 //
 // Two contracts between copies and majors of atexit; keep both as they are:
 // - MARK, a property (value `true`) on each `process` signal listener atexit adds;
@@ -22,83 +21,53 @@ export interface Listeners {
   listenerCount(event: string): number;
 }
 
-/** Marks `listener` as atexit's own, for every copy and major; returns it. */
-export function mark<F extends (...args: never[]) => void>(listener: F): F {
-  return Object.defineProperty(listener, MARK, { value: true }); // a new function: never fails
-}
-
-function marked(listener: unknown): boolean {
-  try {
-    return (listener as Record<symbol, unknown>)[MARK] === true;
-  } catch {
-    return false; // a listener we cannot look into (a revoked Proxy): the program's
-  }
-}
-
-/** The number of instances signal-exit 3 and 4 have loaded (each listens once per signal). */
-function signalExit(p: unknown): number {
-  let count = 0;
-  try {
-    const v4 = (globalThis as Record<symbol, { count?: unknown } | undefined>)[Symbol.for('signal-exit emitter')];
-    if (typeof v4?.count === 'number') count += v4.count;
-    const v3 = (p as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__;
-    if (typeof v3?.count === 'number') count += v3.count;
-  } catch {
-    // a getter that throws: nothing to subtract
-  }
-  return count;
-}
+/** Marks `listener` (a function atexit just made) as atexit's, for every copy and major. */
+export const mark = <F extends (...args: never[]) => void>(listener: F): F => Object.defineProperty(listener, MARK, { value: true });
 
 /**
  * The number of listeners for `signal` that are the program's own: all of them but those of
- * atexit (any copy) and of signal-exit 3 and 4. `own` is how many of them this copy added
- * there (read only when `p` has no `listeners()`). Never throws; a `process` it cannot read
- * has none. exit-hook and when-exit count as the program's: each handles the signal at once
- * (exit-hook ends with `process.exit(128 + n)`; when-exit removes its listener and re-sends
- * the signal, which atexit then handles).
+ * atexit (any copy) and of signal-exit 3 and 4 (each loaded instance listens once to SIGHUP,
+ * SIGINT and SIGTERM, never SIGBREAK). exit-hook and when-exit count as the program's: each
+ * handles the signal at once (exit-hook ends with `process.exit(128 + n)`; when-exit removes
+ * its listener and re-sends the signal, which atexit then handles). When `p` cannot list its
+ * listeners (or a mark cannot be read) all but `own`, this copy's, are the program's. Never throws.
  */
 export function programListeners(p: Listeners, signal: string, own: number): number {
-  let all: unknown[];
   try {
-    all = p.listeners!(signal);
+    let count = 0;
+    for (const listener of p.listeners!(signal)) if ((listener as Record<symbol, unknown>)[MARK] !== true) count++;
+    if (signal !== 'SIGBREAK') {
+      const v4 = (globalThis as Record<symbol, { count?: unknown } | undefined>)[Symbol.for('signal-exit emitter')];
+      const v3 = (p as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__;
+      count -= (Number(v4?.count) || 0) + (Number(v3?.count) || 0);
+    }
+    return Math.max(0, count);
   } catch {
-    // A `process` that cannot list its listeners (no listeners(), or a listener it cannot
-    // unwrap): all but this copy's are the program's.
     try {
       return Math.max(0, p.listenerCount(signal) - own);
     } catch {
       return 0;
     }
   }
-  const others = all.filter((listener) => !marked(listener)).length;
-  // signal-exit listens to SIGHUP, SIGINT and SIGTERM everywhere (never SIGBREAK).
-  const library = signal === 'SIGBREAK' ? 0 : signalExit(p);
-  return Math.max(0, others - library);
-}
-
-function raisers(): Set<{ signal: string }> | undefined {
-  try {
-    const g = globalThis as Record<symbol, unknown>;
-    if (!(g[RAISING] instanceof Set)) Object.defineProperty(g, RAISING, { value: new Set(), configurable: true });
-    return g[RAISING] as Set<{ signal: string }>;
-  } catch {
-    return undefined; // a frozen global: every copy re-raises for itself
-  }
 }
 
 /**
  * Says that this copy runs its handlers for `signal` and means to re-raise it. The returned
- * function withdraws that, and then tells whether this copy should re-raise now: true unless
+ * function withdraws that, and tells whether this copy should re-raise now: true unless
  * another copy still runs for the same signal (that one re-raises when it finishes).
  */
 export function raising(signal: string): () => boolean {
   const me = { signal };
-  raisers()?.add(me);
+  const g = globalThis as Record<symbol, unknown>;
+  let all: Set<{ signal: string }> | undefined;
+  try {
+    if (!(g[RAISING] instanceof Set)) Object.defineProperty(g, RAISING, { value: new Set(), configurable: true });
+    (all = g[RAISING] as Set<{ signal: string }>).add(me);
+  } catch {
+    // a global we cannot write to: this copy re-raises for itself
+  }
   return () => {
-    const all = raisers();
-    if (!all) return true;
-    all.delete(me);
-    for (const other of all) if (other?.signal === signal) return false;
-    return true;
+    all?.delete(me);
+    return ![...(all ?? [])].some((other) => other.signal === signal);
   };
 }

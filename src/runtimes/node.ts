@@ -83,31 +83,24 @@ export function exitCode(): number {
  */
 export function drain(ms: number): Promise<void> {
   try {
-    const p = proc();
-    const { stdout, stderr } = (p ?? {}) as { stdout?: unknown; stderr?: unknown };
-    return drainStreams(p && isBun(p) ? [bunSink(stdout), bunSink(stderr)] : [stdout, stderr], ms);
+    const p = proc() as Proc & { stdout: object; stderr: object };
+    const streams = [p.stdout, p.stderr];
+    return drainStreams(isBun(p) ? streams.map(bunSink) : streams, ms);
   } catch {
-    return Promise.resolve(); // a stdout getter that throws (a closed descriptor)
+    return Promise.resolve(); // no process, or a stdout getter that throws
   }
 }
 
 /**
- * Bun 1.x keeps what a write to a pipe could not send yet in a native sink behind the
- * stream, and tells nothing of it through the stream (writableLength stays 0, an empty
- * write's callback comes at once). The sink's flush() returns a promise for it. An internal
- * of Bun, found by its name; without it, the stream itself.
+ * Bun 1.x keeps what a write to a pipe could not send yet in a native sink behind the stream
+ * and says nothing of it through the stream (writableLength stays 0, an empty write's callback
+ * comes at once). The sink's flush() returns a promise for it: an internal of Bun, found by name.
  */
-/* c8 ignore start: Bun only (tested in the runtime matrix) */
-function bunSink(stream: unknown): unknown {
-  try {
-    const key = Reflect.ownKeys(stream as object).find((k): k is symbol => typeof k === 'symbol' && k.description === 'kWriteStreamFastPath');
-    const sink = key === undefined ? undefined : (stream as Record<symbol, { flush?: unknown } | undefined>)[key];
-    return typeof sink?.flush === 'function' ? sink : stream;
-  } catch {
-    return stream;
-  }
-}
-/* c8 ignore stop */
+/* c8 ignore next 4: Bun only (tested in the runtime matrix) */
+const bunSink = (stream: object): unknown => {
+  const key = Object.getOwnPropertySymbols(stream).find((k) => k.description === 'kWriteStreamFastPath');
+  return key ? (stream as Record<symbol, unknown>)[key] : stream;
+};
 
 /** Ends the program now; `undefined` keeps the status it would have had. */
 export function end(code: number | undefined): void {
