@@ -14,33 +14,47 @@ export function within(deadline: number, since: number): number {
 }
 
 /**
- * Resolves once everything written so far to `streams` has been handed to the system, or `ms`
- * have passed (`Infinity`: no limit). Never rejects, never throws. Each entry is a Node-style
- * writable (waited for by an empty write, whose callback comes after every earlier write), or
- * a sink whose `flush()` returns a promise while bytes wait (Bun's FileSink); anything else,
- * a stream with nothing buffered, or one that fails takes no time. The `error` a stream emits
- * (EPIPE: the reader went away) is taken: at the very end it would be an uncaught exception.
+ * Calls `then` once everything written so far to `streams` has been handed to the system, or
+ * after `ms` (`Infinity`: no limit); at once, synchronously, when nothing waits. `then` is
+ * called exactly once; nothing else here throws. Each entry is a Node-style writable (waited
+ * for by an empty write, whose callback comes after every earlier write), or a sink whose
+ * `flush()` returns a promise while bytes wait (Bun's FileSink); anything else, and a stream
+ * that fails, takes no time. The `error` a stream emits (EPIPE: the reader went away) is
+ * taken: at the very end it would be an uncaught exception.
  */
-export function drainStreams(streams: readonly unknown[], ms: number): Promise<void> {
+export function drainStreams(streams: readonly unknown[], ms: number, then: () => void): void {
+  const waits = streams.map(flushed).filter((wait) => wait !== undefined);
+  if (waits.length === 0) return then();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<void>((resolve) => {
-    if (ms !== Infinity) timer = setTimeout(resolve, Math.min(ms, MAX));
-  });
-  return Promise.race([Promise.all(streams.map(flushed)), limit]).then(() => clearTimeout(timer));
+  let called = false;
+  const once = (): void => {
+    if (called) return;
+    called = true;
+    clearTimeout(timer);
+    then();
+  };
+  if (ms !== Infinity) timer = setTimeout(once, Math.min(ms, MAX));
+  void Promise.all(waits).then(once);
 }
 
+/** A promise for what `stream` still holds, or undefined when it holds nothing. */
 function flushed(stream: unknown): Promise<unknown> | undefined {
   const out = stream as { once?: unknown; flush?(): unknown; writableLength?: number; write(chunk: string, done: () => void): void };
   try {
-    if (typeof out.once !== 'function') return typeof out.flush === 'function' ? Promise.resolve(out.flush()).catch(() => {}) : undefined;
+    if (typeof out.once !== 'function') {
+      const pending = typeof out.flush === 'function' ? out.flush() : undefined;
+      return typeof (pending as Promise<unknown> | undefined)?.then === 'function' ? Promise.resolve(pending).catch(() => {}) : undefined;
+    }
     const emitter = out as unknown as { once(event: string, listener: () => void): void };
-    return new Promise<void>((resolve) => {
-      // Listen even when nothing waits: a failed write emits its error a tick later.
-      emitter.once('error', resolve);
-      if (Number(out.writableLength) > 0) out.write('', resolve);
-      else resolve();
-    }).catch(() => {});
+    let done!: () => void;
+    const promise = new Promise<void>((resolve) => (done = resolve));
+    // Listen even when nothing waits here: a failed write emits its error a tick later, and
+    // another stream may still be waited for.
+    emitter.once('error', done);
+    if (!(Number(out.writableLength) > 0)) return undefined;
+    out.write('', done);
+    return promise;
   } catch {
-    return undefined; // a value whose getters throw: nothing to wait for
+    return undefined; // a value whose getters or methods throw: nothing to wait for
   }
 }

@@ -143,7 +143,7 @@ export function exit(code?: number): Promise<never> {
   start(s, host(), ending, true, (outcome) => {
     settle(s);
     const last = (outcome.exit ?? request).code;
-    void drain(within(s.options.deadline, since)).then(() => end(last));
+    drain(within(s.options.deadline, since), () => end(last));
   });
   return new Promise<never>(() => {});
 }

@@ -139,17 +139,19 @@ export function exitCode(): number {
 }
 
 /**
- * Resolves once what was written to `process.stdout` and `process.stderr` has left the
- * process, or after `ms`; never rejects. Deno writes synchronously (measured: docs/runtimes.md),
- * so this is for a stream a program replaced, and it is at once when nothing is buffered.
+ * Calls `then` once what was written to `process.stdout` and `process.stderr` has left the
+ * process, or after `ms`. Deno writes synchronously (measured: docs/runtimes.md), so this is
+ * for a stream a program replaced; when nothing waits, `then` is called at once.
  */
-export function drain(ms: number): Promise<void> {
+export function drain(ms: number, then: () => void): void {
+  let streams: unknown[] = [];
   try {
     const p = proc() as { stdout?: unknown; stderr?: unknown } | undefined;
-    return drainStreams([p?.stdout, p?.stderr], ms);
+    streams = [p?.stdout, p?.stderr];
   } catch {
-    return Promise.resolve();
+    // a getter that throws
   }
+  drainStreams(streams, ms, then);
 }
 
 /**
@@ -247,7 +249,7 @@ export function install(s: Shared): () => void {
     start(s, host(), { reason: 'signal', signal }, true, (outcome) => {
       settle(s);
       const { exit } = outcome;
-      void drain(within(s.options.deadline, since)).then(() => (exit ? end(exit.code) : die(signal)));
+      drain(within(s.options.deadline, since), () => (exit ? end(exit.code) : die(signal)));
     });
   };
   let last: (() => boolean) | undefined; // set while our run means to re-raise its signal

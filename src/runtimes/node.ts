@@ -78,17 +78,20 @@ export function exitCode(): number {
 }
 
 /**
- * Resolves once what was written to stdout and stderr has left the process, or after `ms`;
- * never rejects. For the ends atexit decides: Node and Bun write to pipes asynchronously.
+ * Calls `then` once what was written to stdout and stderr has left the process, or after `ms`;
+ * at once when nothing waits. For the ends atexit decides: Node and Bun write to pipes
+ * asynchronously.
  */
-export function drain(ms: number): Promise<void> {
+export function drain(ms: number, then: () => void): void {
+  let streams: unknown[] = [];
   try {
     const p = proc() as Proc & { stdout: object; stderr: object };
-    const streams = [p.stdout, p.stderr];
-    return drainStreams(isBun(p) ? streams.map(bunSink) : streams, ms);
+    streams = [p.stdout, p.stderr];
+    if (isBun(p)) streams = streams.map((stream) => bunSink(stream as object));
   } catch {
-    return Promise.resolve(); // no process, or a stdout getter that throws
+    // no process, or a stdout getter that throws
   }
+  drainStreams(streams, ms, then);
 }
 
 /**
@@ -140,7 +143,7 @@ export function install(s: Shared): () => void {
   let last: (() => boolean) | undefined; // set while our run means to re-raise its signal
 
   /** Performs the last act once output is drained, within the deadline of a run begun `since`. */
-  const flushThen = (since: number, act: () => void): void => void drain(within(s.options.deadline, since)).then(act);
+  const flushThen = (since: number, act: () => void): void => drain(within(s.options.deadline, since), act);
   /** Runs the handlers, awaiting; then ends as asked by a handler, or as `otherwise` says. */
   const runThenEnd = (ending: Ending, otherwise: (outcome: Outcome, since: number) => void): void => {
     const since = performance.now();
