@@ -4,6 +4,7 @@
 // The state lives in `Shared`: idle (no run), running (`s.run`: why, and the exit a handler or
 // the program asked for), closing (`s.closing`: the last act is decided and waits for output to
 // drain), and ended (the runtime is gone).
+import { raising } from './company.ts';
 import { ExitRequest, start, type Host, type Outcome, type Run } from './run.ts';
 import { settle, type Ending, type Shared } from './state.ts';
 
@@ -17,8 +18,11 @@ export interface Adapter {
    * Listeners of atexit and of other exit-hook libraries do not count.
    */
   listens(signal: string): boolean;
-  /** Settles once what was written to stdout and stderr is out; the policy bounds the wait. */
-  drain(): Promise<void>;
+  /**
+   * Calls `then` once what was written to stdout and stderr is out, or after `ms`; at once,
+   * synchronously, when nothing waits (so an exit stays synchronous). Never throws.
+   */
+  drain(ms: number, then: () => void): void;
   /** Calls `fn` on a later turn of the event loop, once a signal that came meanwhile was heard. */
   later(fn: () => void): void;
   /** The last acts. `exit(undefined)` keeps the status the program would have had. */
@@ -26,11 +30,17 @@ export interface Adapter {
   kill(signal: string): void;
 }
 
-/** A decided last act; `undefined` lets the program go on (or end by itself). */
-export type Act = { exit: number | undefined } | { kill: string } | undefined;
+/**
+ * A decided last act; `undefined` lets the program go on (or end by itself). `last`, on a kill
+ * after a run, withdraws this copy's claim to re-raise and says whether it is the last one
+ * running for that signal (see company.ts).
+ */
+export type Act = { exit: number | undefined } | { kill: string; last?: () => boolean } | undefined;
 
 /** What a run started here does when it ends and no handler asked for an exit. */
-const plans = new WeakMap<Run, (outcome: Outcome) => Act>();
+type Plan = (outcome: Outcome) => Act;
+/** Each run's plan, and when it began: output drains within what is left of the deadline. */
+const plans = new WeakMap<Run, { plan: Plan; since: number }>();
 
 /**
  * Checks an exit status the way the runtimes do, before anything happens: an integer (a string
@@ -84,7 +94,7 @@ export function drained(s: Shared, a: Adapter, code = a.status()): boolean {
   const run = s.run;
   if (run) {
     run.flush();
-    conclude(s, a, run.outcome, plans.get(run));
+    conclude(s, a, run, plans.get(run));
     return s.closing !== undefined;
   }
   if (s.registry.size === 0) {
@@ -128,32 +138,40 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
     s.closing = { kill: signal };
     return final(s, a);
   }
-  begin(s, a, { reason: 'signal', signal }, true, () => ({ kill: signal }));
+  // Other copies of atexit (any major) may run for the same signal: the last to finish re-raises.
+  const last = raising(signal);
+  begin(s, a, { reason: 'signal', signal }, true, () => ({ kill: signal, last }));
 }
 
-function begin(s: Shared, a: Adapter, ending: Ending, wait: boolean, plan: (outcome: Outcome) => Act): Run {
+function begin(s: Shared, a: Adapter, ending: Ending, wait: boolean, plan: Plan): Run {
   let run: Run | undefined;
-  const started = start(s, a.host(), ending, wait, (outcome) => {
-    if (run) conclude(s, a, outcome, plan); // else it ended inside start(): concluded below
+  const started = start(s, a.host(), ending, wait, () => {
+    if (run) conclude(s, a, run, plans.get(run)); // else it ended inside start(): concluded below
   });
   run = started;
-  plans.set(started, plan);
-  if (started.over) conclude(s, a, started.outcome, plan);
+  plans.set(started, { plan, since: performance.now() });
+  if (started.over) conclude(s, a, started, plans.get(started));
   return started;
 }
+
+/** What output may take before a last act: what is left of the deadline, and at least 1 s. */
+const within = (s: Shared, since = performance.now()): number => Math.max(1_000, s.options.deadline - (performance.now() - since));
 
 /**
  * A run ended. An exit that a handler (or the program) asked for during the run is performed at
  * once, as `process.exit()` itself would be; otherwise the plan decides.
  */
-function conclude(s: Shared, a: Adapter, outcome: Outcome, plan: ((outcome: Outcome) => Act) | undefined): void {
-  if (outcome.exit) {
-    // Inside a handler's runExitFuncs() this is that handler's SystemExit (the stand-in throws).
+function conclude(s: Shared, a: Adapter, run: Run, planned: { plan: Plan; since: number } | undefined): void {
+  const { exit } = run.outcome;
+  if (exit) {
     settle(s);
-    return a.exit(outcome.exit.code);
+    // Inside a handler's runExitFuncs() this is that handler's SystemExit (the stand-in throws).
+    if (run.outer) return a.exit(exit.code);
+    // Synchronous unless a handler's output still waits to go out.
+    return a.drain(within(s, planned?.since), () => a.exit(exit.code));
   }
-  const act = plan?.(outcome);
-  if (act) close(s, a, act);
+  const act = planned?.plan(run.outcome);
+  if (act) close(s, a, act, planned!.since);
   else linger(s, a);
 }
 
@@ -171,26 +189,13 @@ function linger(s: Shared, a: Adapter): void {
   });
 }
 
-/** The last act is decided: after one more turn (a pending signal is heard) and the drain. */
-function close(s: Shared, a: Adapter, act: NonNullable<Act>): void {
+/**
+ * The last act is decided: after one more turn (a pending signal is heard) and once stdout and
+ * stderr have drained, within what is left of the deadline of a run begun `since`.
+ */
+function close(s: Shared, a: Adapter, act: NonNullable<Act>, since: number): void {
   s.closing = act;
-  const { deadline } = s.options;
-  a.later(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const bound = new Promise<void>((resolve) => {
-      if (deadline <= 2_147_483_647) timer = setTimeout(resolve, deadline);
-    });
-    let drain: Promise<void>;
-    try {
-      drain = Promise.resolve(a.drain());
-    } catch {
-      drain = Promise.resolve();
-    }
-    Promise.race([drain.catch(() => {}), bound]).then(() => {
-      clearTimeout(timer);
-      final(s, a);
-    });
-  });
+  a.later(() => a.drain(within(s, since), () => final(s, a)));
 }
 
 function final(s: Shared, a: Adapter): void {
@@ -205,6 +210,7 @@ function final(s: Shared, a: Adapter): void {
     const { uninstall } = s;
     s.uninstall = undefined;
     uninstall?.();
+    if (act.last?.() === false) return; // another copy still runs for this signal: it re-raises
     a.kill(act.kill);
   } else {
     a.exit(act.exit);

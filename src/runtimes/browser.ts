@@ -32,7 +32,7 @@ export const adapter: Adapter = {
   host,
   status: exitCode,
   listens: () => false, // a page gets no signals
-  drain: () => Promise.resolve(),
+  drain: (_ms, then) => then(), // a console has nothing to wait for
   later: (fn) => void setTimeout(fn, 0),
   exit: end,
   kill: () => {},

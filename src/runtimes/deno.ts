@@ -1,6 +1,8 @@
 // Deno 2: the web's `beforeunload`/`unload`/`error`/`unhandledrejection` events on the global
 // scope, `Deno.addSignalListener`, and Node-style code through Deno's `process`.
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
+import { mark, programListeners } from '../company.ts';
+import { drainStreams } from '../drain.ts';
 import { checkCode, drained, exiting, signalled, type Adapter } from '../ending.ts';
 import { describe, write } from '../report.ts';
 import { ExitRequest, type Host } from '../run.ts';
@@ -23,6 +25,7 @@ interface DenoNs {
 interface NodeProc {
   exit(code?: number): never;
   listenerCount(event: string): number;
+  listeners?(event: string): unknown[];
   on?(event: string, listener: (code: number) => void): unknown;
   removeListener?(event: string, listener: (code: number) => void): unknown;
 }
@@ -169,6 +172,22 @@ export function end(code: number | undefined): void {
   else deno()?.exit(code);
 }
 
+/**
+ * Calls `then` once what was written to `process.stdout` and `process.stderr` has left the
+ * process, or after `ms`. Deno writes synchronously (measured: docs/runtimes.md), so this is
+ * for a stream a program replaced; when nothing waits, `then` is called at once.
+ */
+function drain(ms: number, then: () => void): void {
+  let streams: unknown[] = [];
+  try {
+    const p = proc() as { stdout?: unknown; stderr?: unknown } | undefined;
+    streams = [p?.stdout, p?.stderr];
+  } catch {
+    // a getter that throws
+  }
+  drainStreams(streams, ms, then);
+}
+
 /** Ends the program by `signal`: our listeners are gone, so Deno's default action applies. */
 function kill(signal: string): void {
   const d = deno();
@@ -192,10 +211,13 @@ function kill(signal: string): void {
 export const adapter: Adapter = {
   host,
   status: exitCode,
-  // Only Node-style process.on(signal) listeners can be seen: Deno cannot tell about others.
-  listens: (signal) => nodeListeners(signal) > 0,
-  // Seam: where atexit decides the end, stdout and stderr are to be flushed first.
-  drain: () => Promise.resolve(),
+  // Only Node-style process.on(signal) listeners can be seen (Deno cannot tell about others);
+  // those of atexit (any copy) and of other exit-hook libraries do not count (company.ts).
+  listens: (signal) => {
+    const p = proc();
+    return p ? programListeners(p, signal, 1) > 0 : false;
+  },
+  drain,
   // Deno hears a signal that came meanwhile within two timer turns (one is not always enough
   // while the main module evaluates).
   later: (fn) => void setTimeout(() => setTimeout(fn, 0), 0),
@@ -290,6 +312,21 @@ export function install(s: Shared): () => void {
   } catch {
     // a `process` that only looks like Node's
   }
+  // Node-style libraries (signal-exit) count process.on(signal) listeners to decide whether
+  // they are alone; they cannot see Deno.addSignalListener. A marked listener that does nothing
+  // makes us seen, so they wait for our re-raise, as on Node.
+  const seen: [string, () => void][] = [];
+  for (const signal of signals) {
+    const listener = mark(() => {});
+    try {
+      if (p?.on) {
+        p.on(signal, listener);
+        seen.push([signal, listener]);
+      }
+    } catch {
+      // a signal Deno's process does not have
+    }
+  }
   for (const signal of signals) {
     const listener = () => signalled(s, adapter, signal);
     try {
@@ -304,10 +341,12 @@ export function install(s: Shared): () => void {
     if (!installed) return;
     installed = false;
     for (const [type, listener] of events) t.removeEventListener(type, listener);
-    try {
-      p?.removeListener?.('exit', onExit);
-    } catch {
-      // as above
+    for (const [event, listener] of [['exit', onExit], ...seen] as const) {
+      try {
+        p?.removeListener?.(event, listener);
+      } catch {
+        // as above
+      }
     }
     for (const [signal, listener] of signalListeners) {
       try {

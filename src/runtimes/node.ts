@@ -1,4 +1,6 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
+import { mark, programListeners } from '../company.ts';
+import { drainStreams } from '../drain.ts';
 import { checkCode, drained, exiting, signalled, type Adapter } from '../ending.ts';
 import { ExitRequest, type Host } from '../run.ts';
 import type { Shared } from '../state.ts';
@@ -8,6 +10,7 @@ interface Proc {
   prependListener(event: string, listener: (...args: never[]) => void): unknown;
   removeListener(event: string, listener: (...args: never[]) => void): unknown;
   listenerCount(event: string): number;
+  listeners?(event: string): unknown[];
   getActiveResourcesInfo?(): string[];
   kill(pid: number, signal: string): unknown;
   exit(code?: number): never;
@@ -76,21 +79,53 @@ export function end(code: number | undefined): void {
 }
 
 /**
- * Whether the program itself listens to `signal`. The one listener that is atexit's own does
- * not count.
+ * Whether the program itself listens to `signal`: listeners of atexit (any copy) and of other
+ * exit-hook libraries do not count (company.ts).
  */
 function programListens(signal: string): boolean {
-  try {
-    return (proc()?.listenerCount(signal) ?? 0) > 1;
-  } catch {
-    return false;
-  }
+  const p = proc();
+  return p ? programListeners(p, signal, 1) > 0 : false;
 }
+
+/**
+ * Calls `then` once what was written to stdout and stderr has left the process, or after `ms`;
+ * at once when nothing waits. Node and Bun write to pipes asynchronously.
+ */
+function drain(ms: number, then: () => void): void {
+  let streams: unknown[] = [];
+  try {
+    const p = proc() as Proc & { stdout: object; stderr: object };
+    streams = [p.stdout, p.stderr];
+    if (isBun(p)) streams = streams.map((stream) => bunSink(stream as object));
+  } catch {
+    // no process, or a stdout getter that throws
+  }
+  drainStreams(streams, ms, then);
+}
+
+/**
+ * Bun 1.x keeps what a write to a pipe could not send yet in a native sink behind the stream
+ * and says nothing of it through the stream (writableLength stays 0, an empty write's callback
+ * comes at once). The sink's flush() returns a promise for it: an internal of Bun, found by name.
+ */
+/* c8 ignore next 4: Bun only (tested in the runtime matrix) */
+const bunSink = (stream: object): unknown => {
+  const key = Object.getOwnPropertySymbols(stream).find((k) => k.description === 'kWriteStreamFastPath');
+  return key ? (stream as Record<symbol, unknown>)[key] : stream;
+};
 
 /** Re-raises `signal`, our listeners gone, so the runtime's default action ends the program. */
 function kill(signal: string): void {
   const p = proc();
   if (!p) return;
+  // Another library still listens (signal-exit waits for this re-raise to run its own handlers,
+  // then re-raises once more). Node reads signals on the event loop: keep it alive until the
+  // signal comes, or the program could end first, with status 0.
+  try {
+    if (p.listenerCount(signal) > 0) setTimeout(() => {}, 1_000);
+  } catch {
+    // a listenerCount that throws: nothing to wait for
+  }
   try {
     p.kill(p.pid, signal);
     /* c8 ignore next 4: Windows */
@@ -104,8 +139,7 @@ export const adapter: Adapter = {
   host,
   status: exitCode,
   listens: programListens,
-  // Seam: where atexit decides the end, stdout and stderr are to be flushed first.
-  drain: () => Promise.resolve(),
+  drain,
   // A signal that came meanwhile is heard in a poll phase; setImmediate runs after one, but
   // while the main module evaluates Node 20's first turn does not hear it yet: two turns.
   later: (fn) => {
@@ -197,7 +231,8 @@ export function install(s: Shared): () => void {
     ],
     // process.exit(), an uncaught error, or the end after beforeExit: synchronous from here on.
     ['exit', (code: number) => void onExit(code)],
-    ...signals.map((signal): [string, () => void] => [signal, () => signalled(s, adapter, signal)]),
+    // Marked, so that other copies and majors of atexit know them for atexit's (company.ts).
+    ...signals.map((signal): [string, () => void] => [signal, mark(() => signalled(s, adapter, signal))]),
   ];
   // First in line, as the newest registration: a program's own 'exit' listener that calls
   // process.exit() would otherwise end the program before our handlers run.
