@@ -15,6 +15,8 @@ const MAX = 2 ** 31 - 1;
  * away) is taken: at the very end it would be an uncaught exception.
  */
 export function drainStreams(streams: readonly unknown[], ms: number, then: () => void): void {
+  // Every stream, also one with nothing waiting: a failed write emits its error a tick later.
+  for (const stream of streams) guard(stream);
   const waits = streams.map(flushed).filter((wait) => wait !== undefined);
   if (waits.length === 0) return then();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -25,16 +27,21 @@ export function drainStreams(streams: readonly unknown[], ms: number, then: () =
     clearTimeout(timer);
     then();
   };
-  // Every stream, also one with nothing waiting: a failed write emits its error a tick later.
-  for (const stream of streams) {
-    try {
-      (stream as { once(event: string, listener: () => void): void }).once('error', () => {});
-    } catch {
-      // not an emitter
-    }
-  }
   if (ms !== Infinity) timer = setTimeout(once, Math.min(ms, MAX));
   void Promise.all(waits).then(once);
+}
+
+/** Streams whose next error is taken already: one listener each, however many ends are drained. */
+const guarded = new WeakSet<object>();
+
+function guard(stream: unknown): void {
+  try {
+    if (typeof stream !== 'object' || stream === null || guarded.has(stream)) return;
+    (stream as { once(event: string, listener: () => void): void }).once('error', () => {});
+    guarded.add(stream);
+  } catch {
+    // not an emitter, or a hostile one
+  }
 }
 
 /** A promise for what `stream` still holds, or undefined when it holds nothing. */

@@ -190,12 +190,12 @@ function linger(s: Shared, a: Adapter): void {
 }
 
 /**
- * The last act is decided: after one more turn (a pending signal is heard) and once stdout and
- * stderr have drained, within what is left of the deadline of a run begun `since`.
+ * The last act is decided: once stdout and stderr have drained (within what is left of the
+ * deadline of a run begun `since`), and one more turn later (a pending signal is heard).
  */
 function close(s: Shared, a: Adapter, act: NonNullable<Act>, since: number): void {
   s.closing = act;
-  a.later(() => a.drain(within(s, since), () => final(s, a)));
+  a.drain(within(s, since), () => a.later(() => final(s, a)));
 }
 
 function final(s: Shared, a: Adapter): void {

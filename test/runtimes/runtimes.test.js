@@ -296,7 +296,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   test(`[company] ${signal} with exit-hook in the program: it ends the program with process.exit(${code}), atexit's handlers run synchronously`, async () => {
     const r = await run('company.mjs', { args: ['exit-hook'], signals: [signal] });
     assert.equal(r.stdout, `READY\nexit-hook (${code})\natexit sync\n`);
-    assert.match(r.stderr, /^atexit: <anonymous> returned a promise that cannot be awaited on this ending/);
+    assert.match(r.stderr, /^atexit: <anonymous> returned a promise that cannot be awaited: the program is exiting synchronously; end with atexit.exit\(\) to await it\n$/);
     assert.deepEqual([r.status, r.signal], [code, null]);
   });
 }
