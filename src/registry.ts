@@ -2,8 +2,22 @@
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (...args: any[]) => unknown;
 
-/** One registration, as `drain()` hands it out. */
-export type Entry = [func: Handler, args: readonly unknown[] | undefined];
+/**
+ * A drain in progress, as `Registry.drain()` hands it out: no generator, no object per
+ * registration, so the run's loop pays a few nanoseconds per handler.
+ */
+export interface Drain {
+  /**
+   * Takes out the newest registration left and returns its function, with its arguments in
+   * `args`; undefined when none is left. Registrations made while draining are not visited;
+   * those removed before their turn are skipped.
+   */
+  next(): Handler | undefined;
+  /** The arguments of the registration `next()` returned last (undefined: none were given). */
+  args: readonly unknown[] | undefined;
+  /** Ends the drain, however it ends: the registry is emptied. Calling it again does nothing. */
+  end(): void;
+}
 
 export interface Registry {
   /** Number of live registrations. */
@@ -12,92 +26,122 @@ export interface Registry {
   /** Removes every live registration of `func` (matched with `===`). */
   remove(func: unknown): void;
   clear(): void;
-  /**
-   * Takes the registrations out newest first, each just before it is yielded. Those made
-   * while draining are not visited; those removed before their turn are skipped. When the
-   * drain ends, however it ends, the registry is empty.
-   */
-  drain(): Generator<Entry, void, undefined>;
+  drain(): Drain;
 }
-
-/** Fills the slot of a registration that was removed or has run; never in `slots`. */
-const spent: Handler = () => {};
 
 /**
  * The LIFO stack of registrations: a pure data structure, no runtime globals.
  *
- * Two parallel arrays hold the registrations in the order they were made, and a map finds
- * each function's slots (a number for one registration, an array for several), so `remove`
- * costs what that function's registrations cost, whatever the size of the registry. Removed
- * slots are emptied at once, so the function and its arguments can be collected, and are
- * squeezed out once they outnumber the live ones: amortised O(1), memory follows the live.
+ * One array holds the registrations in the order they were made: a function alone, or its
+ * arguments (an array, and only when some were given) followed by the function. A slot holds a
+ * function, an array of arguments or nothing (undefined), so the slot before a function says
+ * whether it has arguments (`typeof`, never `Array.isArray`, which throws on a revoked Proxy).
+ * A program that never unregisters pays for nothing else.
+ *
+ * The first `remove` builds an index (function -> its slot, or slots) in one pass, kept up to
+ * date by `add` until the registry empties; from then on `remove` costs what that function's
+ * registrations cost, whatever the size of the registry. Removed slots are emptied at once, so
+ * the function and its arguments can be collected, and squeezed out once they outnumber the
+ * live ones: amortised O(1), and memory follows the live registrations.
  */
 export function createRegistry(): Registry {
-  let funcs: Handler[] = [];
-  let args: (readonly unknown[] | undefined)[] = [];
-  let slots = new Map<unknown, number | number[]>();
+  let slots: unknown[] = [];
+  let index: Map<unknown, number | number[]> | undefined;
   let size = 0;
   let dead = 0;
   let epoch = 0; // bumped by clear(), so a drain in progress stops at once
   let draining = 0;
 
+  const note = (at: Map<unknown, number | number[]>, func: unknown, i: number): void => {
+    const seen = at.get(func);
+    if (seen === undefined) at.set(func, i);
+    else if (typeof seen === 'number') at.set(func, [seen, i]);
+    else seen.push(i);
+  };
+  /** Empties the function's slot at `i`, and the slot of its arguments if it has some. */
+  const take = (i: number): void => {
+    slots[i] = undefined;
+    if (typeof slots[i - 1] === 'object') slots[--i] = undefined;
+    size--;
+  };
+
   const registry: Registry = {
     get size() {
       return size;
     },
-    add(func, list) {
-      const i = funcs.push(func) - 1;
-      args.push(list);
-      const at = slots.get(func);
-      if (at === undefined) slots.set(func, i);
-      else if (typeof at === 'number') slots.set(func, [at, i]);
-      else at.push(i);
+    add(func, args) {
+      if (args) slots.push(args);
+      const i = slots.push(func) - 1;
+      if (index) note(index, func, i);
       size++;
     },
     remove(func) {
-      const at = slots.get(func);
+      if (typeof func !== 'function') return;
+      if (!index) {
+        // The first removal since the registry was last empty: one pass builds the index.
+        index = new Map();
+        for (let i = 0; i < slots.length; i++) if (typeof slots[i] === 'function') note(index, slots[i], i);
+      }
+      const at = index.get(func);
       if (at === undefined) return;
-      slots.delete(func);
-      for (const i of typeof at === 'number' ? [at] : at) {
-        if (funcs[i] !== func) continue; // it has run already (a drain in progress)
-        funcs[i] = spent;
-        args[i] = undefined;
-        size--;
-        dead++;
+      index.delete(func);
+      if (typeof at === 'number') {
+        if (slots[at] === func) take(at), dead++; // else it has run already (a drain in progress)
+      } else {
+        for (const i of at) if (slots[i] === func) take(i), dead++;
       }
       if (draining) return;
       if (!size) registry.clear();
       else if (dead > size + 64) {
-        const [oldFuncs, oldArgs] = [funcs, args];
-        registry.clear();
-        oldFuncs.forEach((f, i) => f !== spent && registry.add(f, oldArgs[i]));
+        // Squeeze out the removed: amortised over the removals that emptied them. The index
+        // is rebuilt by the next removal, in one pass over what is left.
+        slots = slots.filter((slot) => slot !== undefined);
+        index = undefined;
+        dead = 0;
       }
     },
     clear() {
-      funcs = [];
-      args = [];
-      slots = new Map();
+      slots = [];
+      index = undefined;
       size = dead = 0;
       epoch++;
     },
-    *drain() {
+    drain() {
       const mine = epoch;
+      const list = slots;
+      let i = list.length;
+      let over = false;
       draining++;
-      try {
-        for (let i = funcs.length; i-- > 0 && mine === epoch; ) {
-          if (funcs[i] === spent) continue;
-          const entry: Entry = [funcs[i]!, args[i]];
-          // Taken out: a run nested in a handler must not see it again. Its stale slot in
-          // `slots` is skipped by remove() and dropped by the clear() that ends the drain.
-          funcs[i] = spent;
-          args[i] = undefined;
-          size--;
-          yield entry;
-        }
-      } finally {
-        draining--;
-        registry.clear(); // also what was registered meanwhile, as in CPython
-      }
+      const drain: Drain = {
+        args: undefined,
+        next() {
+          while (i > 0 && mine === epoch) {
+            const func = list[--i];
+            if (typeof func !== 'function') continue; // removed, or taken by a nested drain
+            // Taken out: a run nested in a handler must not see it again. Its stale entry in
+            // the index is skipped by remove() and dropped by the clear() that ends the drain.
+            list[i] = undefined;
+            size--;
+            const args = list[i - 1];
+            if (typeof args === 'object') {
+              list[--i] = undefined;
+              drain.args = args as readonly unknown[];
+            } else {
+              drain.args = undefined;
+            }
+            return func as Handler;
+          }
+          drain.args = undefined;
+          return undefined;
+        },
+        end() {
+          if (over) return;
+          over = true;
+          draining--;
+          registry.clear(); // also what was registered meanwhile, as in CPython
+        },
+      };
+      return drain;
     },
   };
   return registry;
