@@ -32,11 +32,11 @@ export interface Registry {
 /**
  * The LIFO stack of registrations: a pure data structure, no runtime globals.
  *
- * One array holds the registrations in the order they were made: a function alone, or its
- * arguments (an array, and only when some were given) followed by the function. A slot holds a
- * function, an array of arguments or nothing (undefined), so the slot before a function says
- * whether it has arguments (`typeof`, never `Array.isArray`, which throws on a revoked Proxy).
- * A program that never unregisters pays for nothing else.
+ * One array holds the registrations in the order they were made: a function, followed by its
+ * arguments (an array) only when some were given. A slot holds a function, an array of
+ * arguments or nothing (undefined), so `typeof` tells them apart (never `Array.isArray`, which
+ * throws on a revoked Proxy), and a drain walking down meets a function's arguments just
+ * before the function. A program that never unregisters pays for nothing else.
  *
  * The first `remove` builds an index (function -> its slot, or slots) in one pass, kept up to
  * date by `add` until the registry empties; from then on `remove` costs what that function's
@@ -61,7 +61,7 @@ export function createRegistry(): Registry {
   /** Empties the function's slot at `i`, and the slot of its arguments if it has some. */
   const take = (i: number): void => {
     slots[i] = undefined;
-    if (typeof slots[i - 1] === 'object') slots[--i] = undefined;
+    if (typeof slots[i + 1] === 'object') slots[i + 1] = undefined;
     size--;
   };
 
@@ -70,8 +70,8 @@ export function createRegistry(): Registry {
       return size;
     },
     add(func, args) {
-      if (args) slots.push(args);
       const i = slots.push(func) - 1;
+      if (args) slots.push(args);
       if (index) note(index, func, i);
       size++;
     },
@@ -115,21 +115,20 @@ export function createRegistry(): Registry {
       const drain: Drain = {
         args: undefined,
         next() {
+          let args: unknown; // the slot above the one being looked at
           while (i > 0 && mine === epoch) {
-            const func = list[--i];
-            if (typeof func !== 'function') continue; // removed, or taken by a nested drain
+            const slot = list[--i];
+            if (typeof slot !== 'function') {
+              args = slot; // arguments, or a slot emptied by a removal or a nested drain
+              continue;
+            }
             // Taken out: a run nested in a handler must not see it again. Its stale entry in
             // the index is skipped by remove() and dropped by the clear() that ends the drain.
             list[i] = undefined;
+            if (args !== undefined) list[i + 1] = undefined;
             size--;
-            const args = list[i - 1];
-            if (typeof args === 'object') {
-              list[--i] = undefined;
-              drain.args = args as readonly unknown[];
-            } else {
-              drain.args = undefined;
-            }
-            return func as Handler;
+            drain.args = args as readonly unknown[] | undefined;
+            return slot as Handler;
           }
           drain.args = undefined;
           return undefined;

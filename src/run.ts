@@ -95,6 +95,51 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     onEnd?.(outcome);
   };
 
+  /**
+   * Awaits the thenable a handler returned: true if the loop must stop until it settles, false
+   * if it settled inside then() already. Apart from the loop, so that the closures made here do
+   * not make the loop allocate a context for every handler.
+   */
+  const awaits = (func: Handler, value: unknown, then: Then, since: number): boolean => {
+    // A thenable may settle inside then() itself: that result is taken here and the loop goes
+    // on, so the run never ends (nor ends the program) from inside a then() call.
+    const settled = (failed: boolean, error: unknown): void => {
+      if (failed) fail(func, error, since);
+      else trace(func, 'resolved (awaited)', since);
+    };
+    let now: { error?: unknown; failed: boolean } | undefined;
+    let later = false;
+    const ticket = ++waiting;
+    whenSettled(value, then, (failed, error) => {
+      if (!later) now ??= { failed, error };
+      else if (ticket === waiting && !run.over) {
+        settled(failed, error);
+        step();
+      }
+    });
+    later = true;
+    if (now) {
+      waiting++; // a then() that calls back again later is not heard
+      settled(now.failed, now.error);
+      return false;
+    }
+    current = func;
+    const { deadline } = s.options;
+    if (timer === undefined && deadline !== Infinity) {
+      const armed = setTimeout(() => {
+        write(`atexit: deadline of ${deadline} ms passed while awaiting ${nameOf(current)}; the remaining handlers were skipped`);
+        outcome.late = true;
+        finish();
+      }, Math.max(0, deadline - (performance.now() - begun)));
+      // Deno's first setTimeout() loads its timers and runs pending promise callbacks inside
+      // this call: the run may have gone on (armed its own timer) or even finished meanwhile.
+      if (timer === undefined && !run.over) timer = armed;
+      /* c8 ignore next: Deno */
+      else clearTimeout(armed);
+    }
+    return true;
+  };
+
   /** Calls handlers until one must be awaited (false) or none is left (true). */
   const loop = (exits: readonly unknown[]): boolean => {
     // The hot path: per handler, one take-out, one or two `===` and a plain call when the
@@ -124,43 +169,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
         write(`atexit: ${nameOf(func)} returned a promise that cannot be awaited on this ending; end with atexit.exit() to await it`);
         whenSettled(value, then, () => {});
         trace(func, 'returned a promise, not awaited,', since);
-      } else {
-        // A thenable may settle inside then() itself: that result is taken here, in the loop,
-        // so the run never ends (nor ends the program) from inside a then() call.
-        const settled = (failed: boolean, error: unknown): void => {
-          if (failed) fail(func, error, since);
-          else trace(func, 'resolved (awaited)', since);
-        };
-        let now: { error?: unknown; failed: boolean } | undefined;
-        let later = false;
-        const ticket = ++waiting;
-        whenSettled(value, then, (failed, error) => {
-          if (!later) now ??= { failed, error };
-          else if (ticket === waiting && !run.over) {
-            settled(failed, error);
-            step();
-          }
-        });
-        later = true;
-        if (now) {
-          waiting++; // a then() that calls back again later is not heard
-          settled(now.failed, now.error);
-          continue;
-        }
-        current = func;
-        const { deadline } = s.options;
-        if (timer === undefined && deadline !== Infinity) {
-          const armed = setTimeout(() => {
-            write(`atexit: deadline of ${deadline} ms passed while awaiting ${nameOf(current)}; the remaining handlers were skipped`);
-            outcome.late = true;
-            finish();
-          }, Math.max(0, deadline - (performance.now() - begun)));
-          // Deno's first setTimeout() loads its timers and runs pending promise callbacks inside
-          // this call: the run may have gone on (armed its own timer) or even finished meanwhile.
-          if (timer === undefined && !run.over) timer = armed;
-          /* c8 ignore next: Deno */
-          else clearTimeout(armed);
-        }
+      } else if (awaits(func, value, then, since)) {
         return false;
       }
     }
@@ -184,7 +193,9 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
 }
 
 /** Calls `then` once, with `done` told how the thenable settled; a throwing then() rejects. */
-function whenSettled(value: unknown, then: (this: unknown, ok?: unknown, fail?: unknown) => unknown, done: (failed: boolean, error?: unknown) => void): void {
+type Then = (this: unknown, ok?: unknown, fail?: unknown) => unknown;
+
+function whenSettled(value: unknown, then: Then, done: (failed: boolean, error?: unknown) => void): void {
   try {
     then.call(value, () => done(false), (error: unknown) => done(true, error));
   } catch (error) {
@@ -192,7 +203,7 @@ function whenSettled(value: unknown, then: (this: unknown, ok?: unknown, fail?: 
   }
 }
 
-function thenOf(value: unknown): ((this: unknown, ok?: unknown, fail?: unknown) => unknown) | undefined {
+function thenOf(value: unknown): Then | undefined {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
   try {
     const { then } = value as { then?: unknown };
