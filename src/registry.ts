@@ -44,20 +44,44 @@ export interface Registry {
  * the function and its arguments can be collected, and squeezed out once they outnumber the
  * live ones: amortised O(1), and memory follows the live registrations.
  */
+type Index = Map<unknown, number | number[]>;
+
+/** Adds slot `i` of `func` to the index. */
+function note(index: Index, func: unknown, i: number): void {
+  const seen = index.get(func);
+  if (seen === undefined) index.set(func, i);
+  else if (typeof seen === 'number') index.set(func, [seen, i]);
+  else seen.push(i);
+}
+
+/**
+ * Indexes every function in `slots`. Most functions are registered once: each is set without
+ * being looked up first, and the few met again are indexed over in a second pass.
+ */
+function indexOf(slots: readonly unknown[]): Index {
+  const index: Index = new Map();
+  let repeated: Set<unknown> | undefined;
+  for (let i = 0, n = slots.length; i < n; i++) {
+    const slot = slots[i];
+    if (typeof slot !== 'function') continue;
+    const known = index.size;
+    if (index.set(slot, i).size === known) (repeated ??= new Set()).add(slot);
+  }
+  if (repeated) {
+    for (const func of repeated) index.delete(func);
+    for (let i = 0, n = slots.length; i < n; i++) if (repeated.has(slots[i])) note(index, slots[i], i);
+  }
+  return index;
+}
+
 export function createRegistry(): Registry {
   let slots: unknown[] = [];
-  let index: Map<unknown, number | number[]> | undefined;
+  let index: Index | undefined;
   let size = 0;
   let dead = 0;
   let epoch = 0; // bumped by clear(), so a drain in progress stops at once
   let draining = 0;
 
-  const note = (at: Map<unknown, number | number[]>, func: unknown, i: number): void => {
-    const seen = at.get(func);
-    if (seen === undefined) at.set(func, i);
-    else if (typeof seen === 'number') at.set(func, [seen, i]);
-    else seen.push(i);
-  };
   /** Empties the function's slot at `i`, and the slot of its arguments if it has some. */
   const take = (i: number): void => {
     slots[i] = undefined;
@@ -77,11 +101,8 @@ export function createRegistry(): Registry {
     },
     remove(func) {
       if (typeof func !== 'function') return;
-      if (!index) {
-        // The first removal since the registry was last empty: one pass builds the index.
-        index = new Map();
-        for (let i = 0; i < slots.length; i++) if (typeof slots[i] === 'function') note(index, slots[i], i);
-      }
+      // The first removal since the registry was last empty (or squeezed) builds the index.
+      index ??= indexOf(slots);
       const at = index.get(func);
       if (at === undefined) return;
       index.delete(func);
