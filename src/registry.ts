@@ -82,11 +82,12 @@ export function createRegistry(): Registry {
   let epoch = 0; // bumped by clear(), so a drain in progress stops at once
   let draining = 0;
 
-  /** Empties the function's slot at `i`, and the slot of its arguments if it has some. */
+  /** Removes the registration whose function is in slot `i`: empties it and its arguments'. */
   const take = (i: number): void => {
     slots[i] = undefined;
     if (typeof slots[i + 1] === 'object') slots[i + 1] = undefined;
     size--;
+    dead++;
   };
 
   const registry: Registry = {
@@ -101,23 +102,24 @@ export function createRegistry(): Registry {
     },
     remove(func) {
       if (typeof func !== 'function') return;
-      // The first removal since the registry was last empty (or squeezed) builds the index.
+      // The first removal since the registry was last empty builds the index.
       index ??= indexOf(slots);
       const at = index.get(func);
       if (at === undefined) return;
       index.delete(func);
+      // A slot that no longer holds `func` has been taken out by a drain in progress.
       if (typeof at === 'number') {
-        if (slots[at] === func) take(at), dead++; // else it has run already (a drain in progress)
+        if (slots[at] === func) take(at);
       } else {
-        for (const i of at) if (slots[i] === func) take(i), dead++;
+        for (const i of at) if (slots[i] === func) take(i);
       }
       if (draining) return;
       if (!size) registry.clear();
       else if (dead > size + 64) {
-        // Squeeze out the removed: amortised over the removals that emptied them. The index
-        // is rebuilt by the next removal, in one pass over what is left.
+        // Squeeze out the removed, and index what is left in the same call: amortised over
+        // the removals that emptied the slots, so no later call pays for a pass.
         slots = slots.filter((slot) => slot !== undefined);
-        index = undefined;
+        index = indexOf(slots);
         dead = 0;
       }
     },
