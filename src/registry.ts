@@ -55,11 +55,19 @@ function note(index: Index, func: unknown, i: number): void {
 }
 
 /**
- * Indexes every function in `slots`. Most functions are registered once: each is set without
- * being looked up first, and the few met again are indexed over in a second pass.
+ * Indexes every function in `slots`, of which `filled` are not empty. Most programs register
+ * each function once: then one native pass (no JavaScript runs per slot, so it is fast even
+ * before the code is warm) maps every slot's content to its position; arguments are indexed
+ * too, harmlessly, each array being its own. If some function was met twice, fewer keys than
+ * filled slots come out: it is done again in JavaScript, setting each function without
+ * looking it up first, and indexing the repeated ones in a second pass.
  */
-function indexOf(slots: readonly unknown[]): Index {
+function indexOf(slots: readonly unknown[], filled: number): Index {
   const index: Index = new Map();
+  slots.forEach(index.set, index);
+  index.delete(undefined);
+  if (index.size === filled) return index;
+  index.clear();
   let repeated: Set<unknown> | undefined;
   for (let i = 0, n = slots.length; i < n; i++) {
     const slot = slots[i];
@@ -78,6 +86,7 @@ export function createRegistry(): Registry {
   let slots: unknown[] = [];
   let index: Index | undefined;
   let size = 0;
+  let filled = 0; // slots not empty: functions and arguments
   let dead = 0;
   let epoch = 0; // bumped by clear(), so a drain in progress stops at once
   let draining = 0;
@@ -85,7 +94,13 @@ export function createRegistry(): Registry {
   /** Removes the registration whose function is in slot `i`: empties it and its arguments'. */
   const take = (i: number): void => {
     slots[i] = undefined;
-    if (typeof slots[i + 1] === 'object') slots[i + 1] = undefined;
+    const args = slots[i + 1];
+    if (typeof args === 'object') {
+      index?.delete(args);
+      slots[i + 1] = undefined;
+      filled--;
+    }
+    filled--;
     size--;
     dead++;
   };
@@ -96,14 +111,18 @@ export function createRegistry(): Registry {
     },
     add(func, args) {
       const i = slots.push(func) - 1;
-      if (args) slots.push(args);
+      if (args) {
+        slots.push(args);
+        filled++;
+      }
       if (index) note(index, func, i);
+      filled++;
       size++;
     },
     remove(func) {
       if (typeof func !== 'function') return;
       // The first removal since the registry was last empty builds the index.
-      index ??= indexOf(slots);
+      index ??= indexOf(slots, filled);
       const at = index.get(func);
       if (at === undefined) return;
       index.delete(func);
@@ -119,14 +138,14 @@ export function createRegistry(): Registry {
         // Squeeze out the removed, and index what is left in the same call: amortised over
         // the removals that emptied the slots, so no later call pays for a pass.
         slots = slots.filter((slot) => slot !== undefined);
-        index = indexOf(slots);
+        index = indexOf(slots, filled);
         dead = 0;
       }
     },
     clear() {
       slots = [];
       index = undefined;
-      size = dead = 0;
+      size = filled = dead = 0;
       epoch++;
     },
     drain() {
@@ -148,7 +167,11 @@ export function createRegistry(): Registry {
             // Taken out: a run nested in a handler must not see it again. Its stale entry in
             // the index is skipped by remove() and dropped by the clear() that ends the drain.
             list[i] = undefined;
-            if (args !== undefined) list[i + 1] = undefined;
+            if (args !== undefined) {
+              list[i + 1] = undefined;
+              filled--;
+            }
+            filled--;
             size--;
             drain.args = args as readonly unknown[] | undefined;
             return slot as Handler;
