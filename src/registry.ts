@@ -2,19 +2,22 @@
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (...args: any[]) => unknown;
 
+/** Receives one registration taken out by a drain; returns false to stop the drain there. */
+export type Visit = (func: Handler, args: readonly unknown[] | undefined) => boolean;
+
 /**
  * A drain in progress, as `Registry.drain()` hands it out: no generator, no object per
- * registration, so the run's loop pays a few nanoseconds per handler.
+ * registration, and the walk over the registry stays in one loop, so a run pays a few
+ * nanoseconds per handler on top of calling it.
  */
 export interface Drain {
   /**
-   * Takes out the newest registration left and returns its function, with its arguments in
-   * `args`; undefined when none is left. Registrations made while draining are not visited;
-   * those removed before their turn are skipped.
+   * Takes the registrations out, newest first, each just before it is handed to `visit`, until
+   * `visit` returns false (then false) or none is left (then true). Registrations made while
+   * draining are not visited; those removed before their turn are skipped. May be called
+   * again to go on, also from inside `visit`.
    */
-  next(): Handler | undefined;
-  /** The arguments of the registration `next()` returned last (undefined: none were given). */
-  args: readonly unknown[] | undefined;
+  each(visit: Visit): boolean;
   /** Ends the drain, however it ends: the registry is emptied. Calling it again does nothing. */
   end(): void;
 }
@@ -151,15 +154,15 @@ export function createRegistry(): Registry {
     drain() {
       const mine = epoch;
       const list = slots;
-      let i = list.length;
+      let at = list.length; // the next slot to look at is the one below
       let over = false;
       draining++;
-      const drain: Drain = {
-        args: undefined,
-        next() {
+      return {
+        each(visit) {
           let args: unknown; // the slot above the one being looked at
-          while (i > 0 && mine === epoch) {
-            const slot = list[--i];
+          while (at > 0 && mine === epoch) {
+            const i = --at;
+            const slot = list[i];
             if (typeof slot !== 'function') {
               args = slot; // arguments, or a slot emptied by a removal or a nested drain
               continue;
@@ -173,11 +176,10 @@ export function createRegistry(): Registry {
             }
             filled--;
             size--;
-            drain.args = args as readonly unknown[] | undefined;
-            return slot as Handler;
+            if (!visit(slot as Handler, args as readonly unknown[] | undefined)) return false;
+            args = undefined;
           }
-          drain.args = undefined;
-          return undefined;
+          return true;
         },
         end() {
           if (over) return;
@@ -186,7 +188,6 @@ export function createRegistry(): Registry {
           registry.clear(); // also what was registered meanwhile, as in CPython
         },
       };
-      return drain;
     },
   };
   return registry;

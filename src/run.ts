@@ -148,8 +148,8 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     const exit1 = exits.length > 1 ? exits[1] : exit0;
     const tracing = host.trace !== undefined;
     const selves = s.self; // made by the first decorator, before its registration
-    for (let func; !run.over && (func = entries.next()); ) {
-      const args = entries.args;
+    return entries.each((func, args) => {
+      if (run.over) return false;
       const since = tracing ? performance.now() : 0;
       let value: unknown;
       try {
@@ -160,7 +160,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
         else value = func();
       } catch (error) {
         fail(func, error, since);
-        continue;
+        return true;
       }
       const then = thenOf(value);
       if (!then) {
@@ -172,8 +172,8 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
       } else if (awaits(func, value, then, since)) {
         return false;
       }
-    }
-    return true;
+      return true;
+    });
   };
   // finish() may end the program, so it runs outside the guard.
   const step = (): void => {
