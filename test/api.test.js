@@ -171,3 +171,16 @@ test('many removals squeeze the registry; order, arguments and later removals st
   await atexit.runExitFuncs();
   assert.deepEqual(ran, keep.slice(1, 49).map((_, j) => `${j + 1}${(j + 1) % 2 ? '' : '!'}`).reverse());
 });
+
+test('a class behind bind() or a Proxy is accepted, and its failure is reported at exit', async () => {
+  class Hidden {}
+  const failures = [];
+  atexit.configure({ reporter: ({ error }) => failures.push(error) });
+  const bound = Hidden.bind(null);
+  const proxied = new Proxy(Hidden, {});
+  assert.equal(atexit.register(bound), bound);
+  assert.equal(atexit.register(proxied), proxied);
+  await atexit.runExitFuncs();
+  assert.equal(failures.length, 2);
+  assert.ok(failures.every((error) => error instanceof TypeError && /Class constructor/.test(error.message)));
+});
