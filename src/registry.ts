@@ -32,21 +32,6 @@ export interface Registry {
   drain(): Drain;
 }
 
-/**
- * The LIFO stack of registrations: a pure data structure, no runtime globals.
- *
- * One array holds the registrations in the order they were made: a function, followed by its
- * arguments (an array) only when some were given. A slot holds a function, an array of
- * arguments or nothing (undefined), so `typeof` tells them apart (never `Array.isArray`, which
- * throws on a revoked Proxy), and a drain walking down meets a function's arguments just
- * before the function. A program that never unregisters pays for nothing else.
- *
- * The first `remove` builds an index (function -> its slot, or slots) in one pass, kept up to
- * date by `add` until the registry empties; from then on `remove` costs what that function's
- * registrations cost, whatever the size of the registry. Removed slots are emptied at once, so
- * the function and its arguments can be collected, and squeezed out once they outnumber the
- * live ones: amortised O(1), and memory follows the live registrations.
- */
 type Index = Map<unknown, number | number[]>;
 
 /** Adds slot `i` of `func` to the index. */
@@ -85,6 +70,21 @@ function indexOf(slots: readonly unknown[], filled: number): Index {
   return index;
 }
 
+/**
+ * The LIFO stack of registrations: a pure data structure, no runtime globals.
+ *
+ * One array holds the registrations in the order they were made: a function, followed by its
+ * arguments (an array) only when some were given. A slot holds a function, an array of
+ * arguments or nothing (undefined), so `typeof` tells them apart (never `Array.isArray`, which
+ * throws on a revoked Proxy), and a drain walking down meets a function's arguments just
+ * before the function. A program that never unregisters pays for nothing else.
+ *
+ * The first `remove` builds an index (function -> its slot, or slots) in one pass, kept up to
+ * date by `add` until the registry empties; from then on `remove` costs what that function's
+ * registrations cost, whatever the size of the registry. Removed slots are emptied at once, so
+ * the function and its arguments can be collected, and squeezed out once they outnumber the
+ * live ones: amortised O(1), and memory follows the live registrations.
+ */
 export function createRegistry(): Registry {
   let slots: unknown[] = [];
   let index: Index | undefined;
