@@ -192,9 +192,9 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   return run;
 }
 
-/** Calls `then` once, with `done` told how the thenable settled; a throwing then() rejects. */
 type Then = (this: unknown, ok?: unknown, fail?: unknown) => unknown;
 
+/** Calls `then` once, with `done` told how the thenable settled; a throwing then() rejects. */
 function whenSettled(value: unknown, then: Then, done: (failed: boolean, error?: unknown) => void): void {
   try {
     then.call(value, () => done(false), (error: unknown) => done(true, error));
