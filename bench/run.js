@@ -373,6 +373,8 @@ const svg = chart({
     },
     // The one call that builds the index: what a program pays once, on its first unregister.
     ...(c === 'atexit' ? [{ name: 'atexit, first call (index)', color: palette[c], dash: '2 3', points: SIZES.map((n) => [n, med.firstUnregister[c][n]]) }] : []),
+    // The first call's target: 20 times what one CPython call costs at the same size.
+    ...(c === 'cpython' ? [{ name: 'first-call target: 20× CPython', color: '#c0392b', dash: '1 3', points: SIZES.map((n) => [n, 20 * med.unregister[c][n]]) }] : []),
   ]),
 });
 writeFileSync(here('../docs/bench-unregister.svg'), svg);
