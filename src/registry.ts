@@ -89,7 +89,7 @@ export function createRegistry(): Registry {
   let slots: unknown[] = [];
   let index: Index | undefined;
   let size = 0;
-  let filled = 0; // slots not empty: functions and arguments
+  let withArgs = 0; // live registrations that have arguments (each fills two slots)
   let dead = 0;
   let epoch = 0; // bumped by clear(), so a drain in progress stops at once
   let draining = 0;
@@ -101,11 +101,19 @@ export function createRegistry(): Registry {
     if (typeof args === 'object') {
       index?.delete(args);
       slots[i + 1] = undefined;
-      filled--;
+      withArgs--;
     }
-    filled--;
     size--;
     dead++;
+  };
+  /** `add` when there are arguments to keep or an index to update. */
+  const addMore = (func: Handler, args: readonly unknown[] | undefined): void => {
+    const i = slots.push(func) - 1;
+    if (args) {
+      slots.push(args);
+      withArgs++;
+    }
+    if (index) note(index, func, i);
   };
 
   const registry: Registry = {
@@ -113,19 +121,16 @@ export function createRegistry(): Registry {
       return size;
     },
     add(func, args) {
-      const i = slots.push(func) - 1;
-      if (args) {
-        slots.push(args);
-        filled++;
-      }
-      if (index) note(index, func, i);
-      filled++;
+      // Kept this small so that V8 optimizes it early: a program registering many handlers at
+      // start-up runs most of them before the code is warm.
+      if (args || index) addMore(func, args);
+      else slots.push(func);
       size++;
     },
     remove(func) {
       if (typeof func !== 'function') return;
       // The first removal since the registry was last empty builds the index.
-      index ??= indexOf(slots, filled);
+      index ??= indexOf(slots, size + withArgs);
       const at = index.get(func);
       if (at === undefined) return;
       index.delete(func);
@@ -141,14 +146,14 @@ export function createRegistry(): Registry {
         // Squeeze out the removed, and index what is left in the same call: amortised over
         // the removals that emptied the slots, so no later call pays for a pass.
         slots = slots.filter((slot) => slot !== undefined);
-        index = indexOf(slots, filled);
+        index = indexOf(slots, size + withArgs);
         dead = 0;
       }
     },
     clear() {
       slots = [];
       index = undefined;
-      size = filled = dead = 0;
+      size = withArgs = dead = 0;
       epoch++;
     },
     drain() {
@@ -172,9 +177,8 @@ export function createRegistry(): Registry {
             list[i] = undefined;
             if (args !== undefined) {
               list[i + 1] = undefined;
-              filled--;
+              withArgs--;
             }
-            filled--;
             size--;
             if (!visit(slot as Handler, args as readonly unknown[] | undefined)) return false;
             args = undefined;
