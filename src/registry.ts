@@ -97,11 +97,15 @@ export function createRegistry(): Registry {
   /** Removes the registration whose function is in slot `i`: empties it and its arguments'. */
   const take = (i: number): void => {
     slots[i] = undefined;
-    const args = slots[i + 1];
-    if (typeof args === 'object') {
-      index?.delete(args);
-      slots[i + 1] = undefined;
-      withArgs--;
+    if (withArgs) {
+      // Not read when no registration has arguments: with a big registry, a slot not yet in
+      // the cache costs more than all the rest of unregister.
+      const args = slots[i + 1];
+      if (typeof args === 'object') {
+        index?.delete(args);
+        slots[i + 1] = undefined;
+        withArgs--;
+      }
     }
     size--;
     dead++;
@@ -134,11 +138,12 @@ export function createRegistry(): Registry {
       const at = index.get(func);
       if (at === undefined) return;
       index.delete(func);
-      // A slot that no longer holds `func` has been taken out by a drain in progress.
+      // The index is exact but while a drain is in progress: a drain takes registrations out
+      // without telling it, so a slot that no longer holds `func` has been taken already.
       if (typeof at === 'number') {
-        if (slots[at] === func) take(at);
+        if (!draining || slots[at] === func) take(at);
       } else {
-        for (const i of at) if (slots[i] === func) take(i);
+        for (const i of at) if (!draining || slots[i] === func) take(i);
       }
       if (draining) return;
       if (!size) registry.clear();
