@@ -184,3 +184,18 @@ test('a class behind bind() or a Proxy is accepted, and its failure is reported 
   assert.equal(failures.length, 2);
   assert.ok(failures.every((error) => error instanceof TypeError && /Class constructor/.test(error.message)));
 });
+
+test('during a run, unregistering a handler that already ran changes nothing: ncallbacks() counts those left', async () => {
+  const seen = [];
+  const a = () => seen.push('a');
+  const c = () => seen.push('c');
+  atexit.register(a);
+  atexit.register(() => {
+    atexit.unregister(c); // ran already
+    seen.push(`left ${atexit.ncallbacks()}`);
+  });
+  atexit.register(c);
+  atexit.unregister(() => {}); // builds the index before the run
+  await atexit.runExitFuncs();
+  assert.deepEqual(seen, ['c', 'left 1', 'a']);
+});
