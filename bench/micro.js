@@ -3,6 +3,7 @@
 // whole (a single call is too short for the clock); the sample is the batch's mean per call.
 //   node bench/micro.js register   <contender> arrow|function
 //   node bench/micro.js unregister <contender> <registrations> <removals per batch> <batches>
+//   node bench/micro.js batch      <contender> <registrations>
 // Prints one JSON line: { ns } (nanoseconds per call).
 import { writeSync } from 'node:fs';
 import { Bench } from 'tinybench';
@@ -83,6 +84,15 @@ if (mode === 'register') {
   // is charged in full, amortised over the calls, not hidden by a median.
   done({ ns: latency.mean * 1e6, first, n: N, s: S, batches });
   // The registrations are left in place: the process ends with them, as a program would.
+} else if (mode === 'batch') {
+  // One cold batch: N fresh arrow functions registered into one registry, the first calls of
+  // the process included (so the code is not warmed up, and the registry grows from empty).
+  const [N] = rest.map(Number);
+  const fns = Array.from({ length: N }, (_, i) => () => i);
+  const t0 = now();
+  for (let i = 0; i < N; i++) c.add(fns[i]);
+  done({ ns: ((now() - t0) * 1e6) / N, n: N });
+  process.exit(0); // the handlers are not the point here; skip running them
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

@@ -2,6 +2,7 @@
 
     python3 bench/python.py register lambda|def
     python3 bench/python.py unregister <registrations> <removals per batch> <batches>
+    python3 bench/python.py batch <registrations>
     python3 bench/python.py heap <registrations> same|distinct <number of arguments>
     python3 bench/python.py import
     python3 bench/python.py end floor|atexit <registrations>
@@ -60,6 +61,16 @@ def bench_register(kind):
         samples.append(dt / k)
         spent += dt
     out(mode="register", name="cpython", ns=median(samples[warm:]), kind=kind)
+
+
+def bench_batch(n):
+    import atexit
+    fns = distinct(n)
+    t0 = now()
+    deque(map(atexit.register, fns), maxlen=0)
+    dt = now() - t0
+    out(mode="batch", name="cpython", ns=dt / n, n=n)
+    atexit._clear()  # do not spend the exit running them
 
 
 def bench_unregister(n, s, batches):
@@ -132,6 +143,8 @@ def bench_end(what, n):
 mode, *rest = sys.argv[1:]
 if mode == "register":
     bench_register(rest[0] if rest else "lambda")
+elif mode == "batch":
+    bench_batch(int(rest[0]))
 elif mode == "unregister":
     bench_unregister(*map(int, rest))
 elif mode == "heap":

@@ -1,9 +1,9 @@
 // Builds the log–log chart of unregister cost against registry size as plain SVG text.
 //   chart({ sizes, series: [{ name, color, dash?, points: [[size, ns] ...] }], target }) -> string
 
-const W = 800;
+const W = 860;
 const H = 460;
-const M = { left: 78, right: 215, top: 48, bottom: 62 };
+const M = { left: 78, right: 265, top: 48, bottom: 62 };
 const PW = W - M.left - M.right;
 const PH = H - M.top - M.bottom;
 

@@ -1,31 +1,32 @@
-// The byte budget of the Node entry: dist/index.js minified by esbuild, then gzipped at level 9.
-// Prints the size (also when over budget) and exits 1 above the budget.
+// The byte guard of the package's entries: each bundled and minified by esbuild, then gzipped
+// at level 9. Prints every size (also when over) and exits 1 if one is over its budget.
+//
+// The 2 kB goal once set for the Node entry is retired (issue #10): the contract (async runs
+// with a deadline, exit requests, hostile-value reporting, decorators, one registry shared by
+// every copy, an index built on demand, Bun's quirks) needs those bytes. The budgets sit a
+// little above today's sizes, so that growth is a decision, not an accident: raise them in the
+// commit that needs it, and say why. Issue #11 (the handler-only traceback, precise errors, the
+// per-ending notice, the default export) and issue #9 (the ending policy in src/ending.ts, living
+// with other exit-hook libraries, draining output) took them from 3.6 / 2.9 kB to 5.7 / 4.3 kB.
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 
-// The goal set for this entry is 2 kB (2048 B). It is not met: the contract (async runs with a
-// deadline, exit requests, hostile-value reporting, decorators, one registry shared by every
-// copy, Bun's quirks) measured about 3.2 kB; issue 11 (the handler-only traceback, precise
-// errors, the per-ending notice, the default export) and the ending policy of issue 9
-// (src/ending.ts) brought it to about 4.8 kB. This budget guards against growth from there.
-const GOAL = 2048;
-const BUDGET = 4224;
-const entry = 'dist/index.js';
-const { outputFiles } = await build({
-  entryPoints: [entry],
-  bundle: true,
-  minify: true,
-  format: 'esm',
-  platform: 'neutral',
-  target: 'es2022',
-  legalComments: 'none',
-  write: false,
-});
-const minified = outputFiles[0].contents;
-const bytes = gzipSync(minified, { level: 9 }).length;
-const over = bytes > BUDGET;
-console.log(
-  `${entry}: ${bytes} B minified + gzipped (${minified.length} B minified), budget ${BUDGET} B${over ? `: OVER by ${bytes - BUDGET} B` : ''}` +
-    `; goal ${GOAL} B ${bytes <= GOAL ? 'met' : 'NOT met'}`,
-);
+const budgets = { 'dist/index.js': 5760, 'dist/browser.js': 4352 };
+let over = false;
+for (const [entry, budget] of Object.entries(budgets)) {
+  const { outputFiles } = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    legalComments: 'none',
+    write: false,
+  });
+  const minified = outputFiles[0].contents;
+  const bytes = gzipSync(minified, { level: 9 }).length;
+  console.log(`${entry}: ${bytes} B minified + gzipped (${minified.length} B minified), budget ${budget} B${bytes > budget ? `: OVER by ${bytes - budget} B` : ''}`);
+  over ||= bytes > budget;
+}
 if (over) process.exitCode = 1;

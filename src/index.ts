@@ -48,7 +48,7 @@ export function register(func: Handler, ...args: unknown[]): Handler {
   const context = args.length === 1 ? decoratorContext(args[0]) : undefined;
   if (context) {
     context.addInitializer(function (this: unknown) {
-      s.self.set(func, this);
+      (s.self ??= new WeakMap()).set(func, this);
       add(s, func, undefined);
     });
   } else {
@@ -59,7 +59,8 @@ export function register(func: Handler, ...args: unknown[]): Handler {
 
 /**
  * Removes every registration of `func` (matched with `===`); does nothing if there is none.
- * Its cost does not grow with the number of registrations.
+ * Amortised constant time: the first call builds an index in one pass over the registry, kept
+ * until the registry is empty; later calls cost what that function's registrations cost.
  *
  * @example
  * ```ts
@@ -193,11 +194,23 @@ function add(s: Shared, func: Handler, args: unknown[] | undefined): void {
   s.uninstall ??= install(s);
 }
 
+const sourceOf = Function.prototype.toString;
+
+/**
+ * A class always has a `prototype`; arrow functions, methods and async functions have none,
+ * and cost one `in` (an inline-cached lookup, about 1 ns, where `Object.hasOwn` costs 10).
+ * Other functions are classes only if their source starts with `class` (the source of a class
+ * always does: comments before the keyword are not part of it); the first character settles
+ * it for nearly all, without the regular expression. A Proxy of a class reads as native code
+ * and passes: it fails when called, at exit, and is reported then.
+ */
 function isClass(func: Handler): boolean {
   try {
-    // hasOwn, not `func.prototype`: reading it makes V8 build a prototype object for every
-    // ordinary function (about 0.6 µs and memory per register).
-    return Object.hasOwn(func, 'prototype') && /^class\b/.test(Function.prototype.toString.call(func));
+    // `in`, not `func.prototype`: reading it makes V8 build a prototype object for every
+    // ordinary function (about 0.5 µs and memory per register); `in` does not.
+    if (!('prototype' in func)) return false;
+    const source = sourceOf.call(func);
+    return source.charCodeAt(0) === 99 /* c */ && /^class\b/.test(source);
   } catch {
     return false; // a Proxy whose traps throw: callable all the same
   }

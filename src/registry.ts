@@ -2,8 +2,25 @@
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Handler = (...args: any[]) => unknown;
 
-/** One registration, as `drain()` hands it out. */
-export type Entry = [func: Handler, args: readonly unknown[] | undefined];
+/** Receives one registration taken out by a drain; returns false to stop the drain there. */
+export type Visit = (func: Handler, args: readonly unknown[] | undefined) => boolean;
+
+/**
+ * A drain in progress, as `Registry.drain()` hands it out: no generator, no object per
+ * registration, and the walk over the registry stays in one loop, so a run pays a few
+ * nanoseconds per handler on top of calling it.
+ */
+export interface Drain {
+  /**
+   * Takes the registrations out, newest first, each just before it is handed to `visit`, until
+   * `visit` returns false (then false) or none is left (then true). Registrations made while
+   * draining are not visited; those removed before their turn are skipped. May be called
+   * again to go on, also from inside `visit`.
+   */
+  each(visit: Visit): boolean;
+  /** Ends the drain, however it ends: the registry is emptied. Calling it again does nothing. */
+  end(): void;
+}
 
 export interface Registry {
   /** Number of live registrations. */
@@ -12,92 +29,174 @@ export interface Registry {
   /** Removes every live registration of `func` (matched with `===`). */
   remove(func: unknown): void;
   clear(): void;
-  /**
-   * Takes the registrations out newest first, each just before it is yielded. Those made
-   * while draining are not visited; those removed before their turn are skipped. When the
-   * drain ends, however it ends, the registry is empty.
-   */
-  drain(): Generator<Entry, void, undefined>;
+  drain(): Drain;
 }
 
-/** Fills the slot of a registration that was removed or has run; never in `slots`. */
-const spent: Handler = () => {};
+type Index = Map<unknown, number | number[]>;
+
+/** Adds slot `i` of `func` to the index. */
+function note(index: Index, func: unknown, i: number): void {
+  const seen = index.get(func);
+  if (seen === undefined) index.set(func, i);
+  else if (typeof seen === 'number') index.set(func, [seen, i]);
+  else seen.push(i);
+}
+
+/**
+ * Indexes every function in `slots`, of which `filled` are not empty. Most programs register
+ * each function once: then one native pass (no JavaScript runs per slot, so it is fast even
+ * before the code is warm) maps every slot's content to its position; arguments are indexed
+ * too, harmlessly, each array being its own. If some function was met twice, fewer keys than
+ * filled slots come out: it is done again in JavaScript, setting each function without
+ * looking it up first, and indexing the repeated ones in a second pass.
+ */
+function indexOf(slots: readonly unknown[], filled: number): Index {
+  const index: Index = new Map();
+  slots.forEach(index.set, index);
+  index.delete(undefined);
+  if (index.size === filled) return index;
+  index.clear();
+  let repeated: Set<unknown> | undefined;
+  for (let i = 0, n = slots.length; i < n; i++) {
+    const slot = slots[i];
+    if (typeof slot !== 'function') continue;
+    const known = index.size;
+    if (index.set(slot, i).size === known) (repeated ??= new Set()).add(slot);
+  }
+  if (repeated) {
+    for (const func of repeated) index.delete(func);
+    for (let i = 0, n = slots.length; i < n; i++) if (repeated.has(slots[i])) note(index, slots[i], i);
+  }
+  return index;
+}
 
 /**
  * The LIFO stack of registrations: a pure data structure, no runtime globals.
  *
- * Two parallel arrays hold the registrations in the order they were made, and a map finds
- * each function's slots (a number for one registration, an array for several), so `remove`
- * costs what that function's registrations cost, whatever the size of the registry. Removed
- * slots are emptied at once, so the function and its arguments can be collected, and are
- * squeezed out once they outnumber the live ones: amortised O(1), memory follows the live.
+ * One array holds the registrations in the order they were made: a function, followed by its
+ * arguments (an array) only when some were given. A slot holds a function, an array of
+ * arguments or nothing (undefined), so `typeof` tells them apart (never `Array.isArray`, which
+ * throws on a revoked Proxy), and a drain walking down meets a function's arguments just
+ * before the function. A program that never unregisters pays for nothing else.
+ *
+ * The first `remove` builds an index (function -> its slot, or slots) in one pass, kept up to
+ * date by `add` until the registry empties; from then on `remove` costs what that function's
+ * registrations cost, whatever the size of the registry. Removed slots are emptied at once, so
+ * the function and its arguments can be collected, and squeezed out once they outnumber the
+ * live ones: amortised O(1), and memory follows the live registrations.
  */
 export function createRegistry(): Registry {
-  let funcs: Handler[] = [];
-  let args: (readonly unknown[] | undefined)[] = [];
-  let slots = new Map<unknown, number | number[]>();
+  let slots: unknown[] = [];
+  let index: Index | undefined;
   let size = 0;
+  let withArgs = 0; // live registrations that have arguments (each fills two slots)
   let dead = 0;
   let epoch = 0; // bumped by clear(), so a drain in progress stops at once
   let draining = 0;
+
+  /** Removes the registration whose function is in slot `i`: empties it and its arguments'. */
+  const take = (i: number): void => {
+    slots[i] = undefined;
+    if (withArgs) {
+      // Not read when no registration has arguments: with a big registry, a slot not yet in
+      // the cache costs more than all the rest of unregister.
+      const args = slots[i + 1];
+      if (typeof args === 'object') {
+        index?.delete(args);
+        slots[i + 1] = undefined;
+        withArgs--;
+      }
+    }
+    size--;
+    dead++;
+  };
+  /** `add` when there are arguments to keep or an index to update. */
+  const addMore = (func: Handler, args: readonly unknown[] | undefined): void => {
+    const i = slots.push(func) - 1;
+    if (args) {
+      slots.push(args);
+      withArgs++;
+    }
+    if (index) note(index, func, i);
+  };
 
   const registry: Registry = {
     get size() {
       return size;
     },
-    add(func, list) {
-      const i = funcs.push(func) - 1;
-      args.push(list);
-      const at = slots.get(func);
-      if (at === undefined) slots.set(func, i);
-      else if (typeof at === 'number') slots.set(func, [at, i]);
-      else at.push(i);
+    add(func, args) {
+      // Kept this small so that V8 optimizes it early: a program registering many handlers at
+      // start-up runs most of them before the code is warm.
+      if (args || index) addMore(func, args);
+      else slots.push(func);
       size++;
     },
     remove(func) {
-      const at = slots.get(func);
+      if (typeof func !== 'function') return;
+      // The first removal since the registry was last empty builds the index.
+      index ??= indexOf(slots, size + withArgs);
+      const at = index.get(func);
       if (at === undefined) return;
-      slots.delete(func);
-      for (const i of typeof at === 'number' ? [at] : at) {
-        if (funcs[i] !== func) continue; // it has run already (a drain in progress)
-        funcs[i] = spent;
-        args[i] = undefined;
-        size--;
-        dead++;
+      index.delete(func);
+      // The index is exact but while a drain is in progress: a drain takes registrations out
+      // without telling it, so a slot that no longer holds `func` has been taken already.
+      if (typeof at === 'number') {
+        if (!draining || slots[at] === func) take(at);
+      } else {
+        for (const i of at) if (!draining || slots[i] === func) take(i);
       }
       if (draining) return;
       if (!size) registry.clear();
       else if (dead > size + 64) {
-        const [oldFuncs, oldArgs] = [funcs, args];
-        registry.clear();
-        oldFuncs.forEach((f, i) => f !== spent && registry.add(f, oldArgs[i]));
+        // Squeeze out the removed, and index what is left in the same call: amortised over
+        // the removals that emptied the slots, so no later call pays for a pass.
+        slots = slots.filter((slot) => slot !== undefined);
+        index = indexOf(slots, size + withArgs);
+        dead = 0;
       }
     },
     clear() {
-      funcs = [];
-      args = [];
-      slots = new Map();
-      size = dead = 0;
+      slots = [];
+      index = undefined;
+      size = withArgs = dead = 0;
       epoch++;
     },
-    *drain() {
+    drain() {
       const mine = epoch;
+      const list = slots;
+      let at = list.length; // the next slot to look at is the one below
+      let over = false;
       draining++;
-      try {
-        for (let i = funcs.length; i-- > 0 && mine === epoch; ) {
-          if (funcs[i] === spent) continue;
-          const entry: Entry = [funcs[i]!, args[i]];
-          // Taken out: a run nested in a handler must not see it again. Its stale slot in
-          // `slots` is skipped by remove() and dropped by the clear() that ends the drain.
-          funcs[i] = spent;
-          args[i] = undefined;
-          size--;
-          yield entry;
-        }
-      } finally {
-        draining--;
-        registry.clear(); // also what was registered meanwhile, as in CPython
-      }
+      return {
+        each(visit) {
+          let args: unknown; // the slot above the one being looked at
+          while (at > 0 && mine === epoch) {
+            const i = --at;
+            const slot = list[i];
+            if (typeof slot !== 'function') {
+              args = slot; // arguments, or a slot emptied by a removal or a nested drain
+              continue;
+            }
+            // Taken out: a run nested in a handler must not see it again. Its stale entry in
+            // the index is skipped by remove() and dropped by the clear() that ends the drain.
+            list[i] = undefined;
+            if (args !== undefined) {
+              list[i + 1] = undefined;
+              withArgs--;
+            }
+            size--;
+            if (!visit(slot as Handler, args as readonly unknown[] | undefined)) return false;
+            args = undefined;
+          }
+          return true;
+        },
+        end() {
+          if (over) return;
+          over = true;
+          draining--;
+          registry.clear(); // also what was registered meanwhile, as in CPython
+        },
+      };
     },
   };
   return registry;

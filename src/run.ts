@@ -85,7 +85,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     if (run.over) return;
     run.over = true;
     clearTimeout(timer);
-    entries.return();
+    entries.end();
     if (s.run === run) {
       // Back to the innermost run still going, if any.
       let outer = run.outer;
@@ -96,67 +96,85 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     onEnd?.(outcome);
   };
 
+  /**
+   * Awaits the thenable a handler returned: true if the loop must stop until it settles, false
+   * if it settled inside then() already. Apart from the loop, so that the closures made here do
+   * not make the loop allocate a context for every handler.
+   */
+  const awaits = (func: Handler, value: unknown, then: Then, since: number): boolean => {
+    // A thenable may settle inside then() itself: that result is taken here and the loop goes
+    // on, so the run never ends (nor ends the program) from inside a then() call.
+    const settled = (failed: boolean, error: unknown): void => {
+      if (failed) fail(func, error, since);
+      else trace(func, 'resolved (awaited)', since);
+    };
+    let now: { error?: unknown; failed: boolean } | undefined;
+    let later = false;
+    const ticket = ++waiting;
+    whenSettled(value, then, (failed, error) => {
+      if (!later) now ??= { failed, error };
+      else if (ticket === waiting && !run.over) {
+        settled(failed, error);
+        step();
+      }
+    });
+    later = true;
+    if (now) {
+      waiting++; // a then() that calls back again later is not heard
+      settled(now.failed, now.error);
+      return false;
+    }
+    current = func;
+    const { deadline } = s.options;
+    if (timer === undefined && deadline !== Infinity) {
+      const armed = setTimeout(() => {
+        write(`atexit: deadline of ${deadline} ms passed while awaiting ${nameOf(current)}; the remaining handlers were skipped`);
+        outcome.late = true;
+        finish();
+      }, Math.max(0, deadline - (performance.now() - begun)));
+      // Deno's first setTimeout() loads its timers and runs pending promise callbacks inside
+      // this call: the run may have gone on (armed its own timer) or even finished meanwhile.
+      if (timer === undefined && !run.over) timer = armed;
+      /* c8 ignore next: Deno */
+      else clearTimeout(armed);
+    }
+    return true;
+  };
+
   /** Calls handlers until one must be awaited (false) or none is left (true). */
   const loop = (exits: readonly unknown[]): boolean => {
-    for (let next; !run.over && !(next = entries.next()).done; ) {
-      const [func, args = []] = next.value;
-      const since = host.trace ? performance.now() : 0;
+    // The hot path: per handler, one take-out, one or two `===` and a plain call when the
+    // handler has no arguments and no decorator's `this`. Adapters hand one or two exits.
+    const exit0 = exits[0];
+    const exit1 = exits.length > 1 ? exits[1] : exit0;
+    const tracing = host.trace !== undefined;
+    const selves = s.self; // made by the first decorator, before its registration
+    return entries.each((func, args) => {
+      if (run.over) return false;
+      const since = tracing ? performance.now() : 0;
       let value: unknown;
       try {
-        if (exits.includes(func)) throw new ExitRequest(args[0] as number | undefined); // register(process.exit, n)
-        value = Reflect.apply(func, s.self.get(func), args);
+        if (func === exit0 || func === exit1 || (exits.length > 2 && exits.includes(func))) {
+          throw new ExitRequest(args?.[0] as number | undefined); // register(process.exit, n)
+        }
+        if (args || selves) value = Reflect.apply(func, selves?.get(func), args ?? []);
+        else value = func();
       } catch (error) {
         fail(func, error, since);
-        continue;
+        return true;
       }
       const then = thenOf(value);
       if (!then) {
-        trace(func, 'returned', since);
+        if (tracing) trace(func, 'returned', since);
       } else if (!wait) {
         write(`atexit: ${nameOf(func)} returned a promise that cannot be awaited: ${flushed ? 'the program is ending now' : notAwaited(ending)}`);
         whenSettled(value, then, () => {});
         trace(func, 'returned a promise, not awaited,', since);
-      } else {
-        // A thenable may settle inside then() itself: that result is taken here, in the loop,
-        // so the run never ends (nor ends the program) from inside a then() call.
-        const settled = (failed: boolean, error: unknown): void => {
-          if (failed) fail(func, error, since);
-          else trace(func, 'resolved (awaited)', since);
-        };
-        let now: { error?: unknown; failed: boolean } | undefined;
-        let later = false;
-        const ticket = ++waiting;
-        whenSettled(value, then, (failed, error) => {
-          if (!later) now ??= { failed, error };
-          else if (ticket === waiting && !run.over) {
-            settled(failed, error);
-            step();
-          }
-        });
-        later = true;
-        if (now) {
-          waiting++; // a then() that calls back again later is not heard
-          settled(now.failed, now.error);
-          continue;
-        }
-        current = func;
-        const { deadline } = s.options;
-        if (timer === undefined && deadline !== Infinity) {
-          const armed = setTimeout(() => {
-            write(`atexit: deadline of ${deadline} ms passed while awaiting ${nameOf(current)}; the remaining handlers were skipped`);
-            outcome.late = true;
-            finish();
-          }, Math.max(0, deadline - (performance.now() - begun)));
-          // Deno's first setTimeout() loads its timers and runs pending promise callbacks inside
-          // this call: the run may have gone on (armed its own timer) or even finished meanwhile.
-          if (timer === undefined && !run.over) timer = armed;
-          /* c8 ignore next: Deno */
-          else clearTimeout(armed);
-        }
+      } else if (awaits(func, value, then, since)) {
         return false;
       }
-    }
-    return true;
+      return true;
+    });
   };
   // finish() may end the program, so it runs outside the guard.
   const step = (): void => {
@@ -191,8 +209,10 @@ function notAwaited(ending: Ending): string {
   }
 }
 
+type Then = (this: unknown, ok?: unknown, fail?: unknown) => unknown;
+
 /** Calls `then` once, with `done` told how the thenable settled; a throwing then() rejects. */
-function whenSettled(value: unknown, then: (this: unknown, ok?: unknown, fail?: unknown) => unknown, done: (failed: boolean, error?: unknown) => void): void {
+function whenSettled(value: unknown, then: Then, done: (failed: boolean, error?: unknown) => void): void {
   try {
     then.call(value, () => done(false), (error: unknown) => done(true, error));
   } catch (error) {
@@ -200,7 +220,7 @@ function whenSettled(value: unknown, then: (this: unknown, ok?: unknown, fail?: 
   }
 }
 
-function thenOf(value: unknown): ((this: unknown, ok?: unknown, fail?: unknown) => unknown) | undefined {
+function thenOf(value: unknown): Then | undefined {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
   try {
     const { then } = value as { then?: unknown };

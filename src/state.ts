@@ -28,11 +28,14 @@ export interface Options {
 
 /** The one process-wide (per worker) state, shared by every loaded copy of the package. */
 export interface Shared {
-  readonly version: 1;
+  readonly version: 2;
   readonly registry: Registry;
   readonly options: Options;
-  /** `this` for handlers registered as static-method decorators. */
-  readonly self: WeakMap<Handler, unknown>;
+  /**
+   * `this` for handlers registered as static-method decorators; made by the first decorator,
+   * so a run without decorators looks nothing up.
+   */
+  self?: WeakMap<Handler, unknown> | undefined;
   /** The innermost run in progress, if any. */
   run?: Run | undefined;
   /**
@@ -44,7 +47,9 @@ export interface Shared {
   uninstall?: (() => void) | undefined;
 }
 
-const KEY = Symbol.for('atexit/1');
+// The number is the shape's: bumped when `Shared` or `Registry` changes, so copies of
+// different shapes keep apart instead of misreading each other's state.
+const KEY = Symbol.for('atexit/2');
 let mine: Shared | undefined;
 
 /** Finds or creates the shared state; tolerates a foreign, frozen or hostile value under our key. */
@@ -52,11 +57,11 @@ export function shared(): Shared {
   if (mine) return mine;
   try {
     const found = (globalThis as Record<symbol, Shared | undefined>)[KEY];
-    if (found?.version === 1 && typeof found.registry.drain === 'function' && found.self instanceof WeakMap) return (mine = found);
+    if (found?.version === 2 && typeof found.registry.drain === 'function' && (found.self === undefined || found.self instanceof WeakMap)) return (mine = found);
   } catch {
     // a throwing getter, a revoked Proxy: not ours
   }
-  mine = { version: 1, registry: createRegistry(), options: { deadline: 10_000, reporter: printReport }, self: new WeakMap() };
+  mine = { version: 2, registry: createRegistry(), options: { deadline: 10_000, reporter: printReport } };
   try {
     Object.defineProperty(globalThis, KEY, { value: mine, configurable: true });
   } catch {

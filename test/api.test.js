@@ -154,3 +154,121 @@ for (const [code, name] of [[1.5, 'RangeError'], [NaN, 'RangeError'], [2 ** 53, 
     assert.equal(atexit.ending(), undefined);
   });
 }
+
+test('the class check refuses classes however they are written, and nothing else', () => {
+  class Base {}
+  const refused = [
+    Base,
+    class extends Base {},
+    // comments and spaces before the keyword are not part of a class's source text
+    /* a comment */ class Commented {},
+    class/* inside */Tight {},
+    class {
+      static x = 1;
+    },
+  ];
+  for (const value of refused) assert.throws(() => atexit.register(value), TypeError, String(value));
+  const classic = (classicArg) => classicArg; // an arrow given a prototype by hand: not a class
+  classic.prototype = {};
+  const accepted = [function classify() {}, function* classes() {}, async function klass() {}, classic, { class() {} }.class, { *class() {} }.class];
+  for (const value of accepted) assert.equal(atexit.register(value), value, String(value));
+  assert.equal(atexit.ncallbacks(), accepted.length);
+});
+
+test('registrations with and without arguments side by side keep their own arguments', async () => {
+  const calls = [];
+  const f = (...args) => calls.push(args);
+  const g = (...args) => calls.push(['g', ...args]);
+  atexit.register(f, 'a');
+  atexit.register(g);
+  atexit.register(f);
+  atexit.register(g, 'b');
+  atexit.register(f, 'c', 'd');
+  atexit.unregister(g); // both of g's, the one with arguments and the one without
+  atexit.register(g);
+  await atexit.runExitFuncs();
+  assert.deepEqual(calls, [['g'], ['c', 'd'], [], ['a']]);
+});
+
+test('a revoked callable Proxy registered without arguments is reported at exit; the rest run', async () => {
+  const ran = [];
+  const failures = [];
+  atexit.configure({ reporter: ({ error }) => failures.push(error) });
+  const { proxy, revoke } = Proxy.revocable(() => ran.push('proxy'), {});
+  const gone = () => ran.push('gone');
+  // The registry looks at the slot before a function to find its arguments: here, twice, a
+  // revoked Proxy, which must not be looked into (Array.isArray would throw).
+  atexit.register(() => ran.push('first'));
+  atexit.register(proxy);
+  atexit.register(gone);
+  atexit.register(proxy);
+  atexit.register(() => ran.push('next'));
+  atexit.register((tag) => ran.push(tag), 'newest');
+  revoke();
+  atexit.unregister(gone);
+  await atexit.runExitFuncs();
+  assert.deepEqual(ran, ['newest', 'next', 'first']);
+  assert.equal(failures.length, 2);
+  assert.ok(failures.every((error) => error instanceof TypeError));
+});
+
+test('unregister after the registry emptied and filled again finds the new registrations', async () => {
+  const ran = [];
+  const f = () => ran.push('f');
+  const g = () => ran.push('g');
+  atexit.register(f);
+  atexit.register(g);
+  atexit.unregister(g); // the first removal: the registry indexes f and g
+  atexit.unregister(f); // now empty
+  atexit.register(g);
+  atexit.register(f, 1);
+  atexit.register(g);
+  atexit.unregister(g);
+  assert.equal(atexit.ncallbacks(), 1);
+  await atexit.runExitFuncs();
+  assert.deepEqual(ran, ['f']);
+});
+
+test('many removals squeeze the registry; order, arguments and later removals stay right', async () => {
+  const ran = [];
+  const keep = Array.from({ length: 50 }, (_, i) => (tag) => ran.push(`${i}${tag}`));
+  const drop = () => ran.push('dropped');
+  keep.forEach((k, i) => {
+    for (let j = 0; j < 5; j++) atexit.register(drop);
+    atexit.register(k, i % 2 ? '' : '!');
+  });
+  atexit.unregister(drop); // 250 removed against 50 live: squeezed out
+  atexit.unregister(keep[49]);
+  atexit.unregister(keep[0]);
+  assert.equal(atexit.ncallbacks(), 48);
+  await atexit.runExitFuncs();
+  assert.deepEqual(ran, keep.slice(1, 49).map((_, j) => `${j + 1}${(j + 1) % 2 ? '' : '!'}`).reverse());
+});
+
+test('a class behind bind() or a Proxy is accepted, and its failure is reported at exit', async () => {
+  class Hidden {}
+  const failures = [];
+  atexit.configure({ reporter: ({ error }) => failures.push(error) });
+  const bound = Hidden.bind(null);
+  const proxied = new Proxy(Hidden, {});
+  assert.equal(atexit.register(bound), bound);
+  assert.equal(atexit.register(proxied), proxied);
+  await atexit.runExitFuncs();
+  assert.equal(failures.length, 2);
+  assert.ok(failures.every((error) => error instanceof TypeError && /Class constructor/.test(error.message)));
+});
+
+test('during a run, unregistering a handler that already ran changes nothing: ncallbacks() counts those left', async () => {
+  const seen = [];
+  const a = () => seen.push('a');
+  const c = () => seen.push('c');
+  atexit.register(a);
+  atexit.register(() => {
+    atexit.unregister(c); // ran already
+    seen.push(`left ${atexit.ncallbacks()}`);
+  });
+  atexit.register(c);
+  atexit.unregister(() => {}); // builds the index before the run
+  await atexit.runExitFuncs();
+  assert.deepEqual(seen, ['c', 'left 1', 'a']);
+});

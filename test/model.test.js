@@ -23,6 +23,10 @@ const POOL = 4; // distinct handler identities, so duplicates and unregister-by-
 // ---- programs ----
 const key = fc.integer({ min: 0, max: POOL - 1 });
 const code = fc.option(fc.integer({ min: 0, max: 120 }), { nil: undefined });
+// `bare`: registered without arguments (the handler then does the plain 'ok' action), so
+// registrations with and without arguments sit side by side in the registry.
+const bare = fc.boolean();
+const OK = Object.freeze({ kind: 'ok' });
 const { action } = fc.letrec((tie) => ({
   action: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
@@ -35,12 +39,15 @@ const { action } = fc.letrec((tie) => ({
     { arbitrary: fc.record({ kind: fc.constant('unregister'), key }), weight: 2 },
     { arbitrary: fc.record({ kind: fc.constant('clear') }), weight: 2 },
     { arbitrary: fc.record({ kind: fc.constant('nested') }), weight: 2 },
-    { arbitrary: fc.record({ kind: fc.constant('register'), key, then: tie('action') }), weight: 2 },
+    { arbitrary: fc.record({ kind: fc.constant('register'), key, then: tie('action'), bare }), weight: 2 },
     { arbitrary: fc.record({ kind: fc.constant('seq'), steps: fc.array(tie('action'), { minLength: 2, maxLength: 4 }) }), weight: 4 },
   ),
 }));
 const op = fc.oneof(
-  { arbitrary: fc.record({ op: fc.constant('register'), key, action }), weight: 8 },
+  { arbitrary: fc.record({ op: fc.constant('register'), key, action, bare }), weight: 8 },
+  // Many registrations of one function at once: unregistering it then leaves more removed
+  // slots than live ones, so the registry squeezes them out and rebuilds its index.
+  { arbitrary: fc.record({ op: fc.constant('burst'), key, n: fc.integer({ min: 1, max: 150 }), action, bare }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('unregister'), key }), weight: 2 },
   { arbitrary: fc.record({ op: fc.constant('clear') }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('run') }), weight: 2 },
@@ -117,7 +124,7 @@ function model(ops) {
         clear();
         return false;
       case 'register':
-        add(a.key, a.then);
+        add(a.key, a.bare ? OK : a.then);
         return false;
       case 'nested': {
         const inner = run();
@@ -131,7 +138,8 @@ function model(ops) {
     }
   };
   for (const o of ops) {
-    if (o.op === 'register') add(o.key, o.action);
+    if (o.op === 'register') add(o.key, o.bare ? OK : o.action);
+    else if (o.op === 'burst') for (let i = 0; i < o.n; i++) add(o.key, o.bare ? OK : o.action);
     else if (o.op === 'unregister') unregister(o.key);
     else if (o.op === 'clear') clear();
     else {
@@ -147,7 +155,7 @@ function model(ops) {
 async function real(ops) {
   const trace = [];
   const pool = Array.from({ length: POOL }, (_, k) => {
-    const f = (a) => perform(k, a);
+    const f = (a = OK) => perform(k, a);
     Object.defineProperty(f, 'name', { value: `f${k}` });
     return f;
   });
@@ -184,7 +192,8 @@ async function real(ops) {
       case 'clear':
         return atexit.clear();
       case 'register':
-        atexit.register(pool[a.key], a.then);
+        if (a.bare) atexit.register(pool[a.key]);
+        else atexit.register(pool[a.key], a.then);
         return;
       case 'nested':
         // Not returned: a handler that returns this (native) promise makes its run await it, a
@@ -202,8 +211,15 @@ async function real(ops) {
   };
   try {
     for (const o of ops) {
-      if (o.op === 'register') atexit.register(pool[o.key], o.action);
-      else if (o.op === 'unregister') atexit.unregister(pool[o.key]);
+      if (o.op === 'register') {
+        if (o.bare) atexit.register(pool[o.key]);
+        else atexit.register(pool[o.key], o.action);
+      } else if (o.op === 'burst') {
+        for (let i = 0; i < o.n; i++) {
+          if (o.bare) atexit.register(pool[o.key]);
+          else atexit.register(pool[o.key], o.action);
+        }
+      } else if (o.op === 'unregister') atexit.unregister(pool[o.key]);
       else if (o.op === 'clear') atexit.clear();
       else await atexit.runExitFuncs();
       trace.push(`count ${atexit.ncallbacks()}`);

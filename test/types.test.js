@@ -62,7 +62,10 @@ test('decorator: @atexit.register on a static method runs at exit with this === 
     child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
     const [status, signal] = await new Promise((resolve) => child.on('close', (...end) => resolve(end)));
-    assert.equal(stdout, 'registered 3\nafter unregister 2\nflush: this is Cache\nclose: this is Db (Db)\n');
+    assert.equal(
+      stdout,
+      'registered 5\nafter unregister 4\nplain with an argument: this is undefined\nflush: this is Cache\nclose: this is Db (Db)\nplain: this is undefined\n',
+    );
     assert.equal(stderr, '');
     assert.deepEqual([status, signal], [0, null]);
   } finally {
