@@ -82,13 +82,18 @@ export function handlerStack(stack: string): string {
   try {
     const lines = stack.split('\n');
     const first = lines.findIndex((line) => fileOf(line) !== undefined);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 100; // deep enough to reach where the error's own (shorter) stack stops
     const here = (new Error().stack ?? '').split('\n').filter((line) => fileOf(line) !== undefined);
+    Error.stackTraceLimit = limit;
     const file = here.length ? fileOf(here[0]!)! : '';
     const own = file.slice(0, Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
     if (first < 0 || !own) return stack;
     const ours = (line: string): boolean => fileOf(line)?.startsWith(own) === true;
+    // The error's stack may stop short (the trace limit): line up its last frame with this one.
+    const bottom = here.lastIndexOf(lines[lines.length - 1]!);
     let shared = 0;
-    while (shared < here.length && shared < lines.length - first - 1 && lines[lines.length - 1 - shared] === here[here.length - 1 - shared]) shared++;
+    while (bottom - shared >= 0 && shared < lines.length - first - 1 && lines[lines.length - 1 - shared] === here[bottom - shared]) shared++;
     // A shared tail through the package is the call chain; the frame above it (the call) goes too.
     let end = lines.slice(lines.length - shared).some(ours) ? lines.length - shared - 1 : lines.findIndex((line, i) => i > first && ours(line));
     if (end < 0) end = lines.length;
