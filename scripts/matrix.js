@@ -64,7 +64,7 @@ const NOTES = {
   'company node22': 'company node',
   'company node24': 'company node',
   'company bun': 'company node',
-  'company deno': 'As on Node, exit-hook ends the program with `process.exit(128 + n)`: atexit\'s handlers then run synchronously. With signal-exit 3, signal-exit 4, when-exit and another major of atexit all in one program, 2 runs in 30 ended by the signal signal-exit 4 re-sent before signal-exit 3\'s handler ran (Deno 2.9.6); every smaller mix of them passes.',
+  'company deno': 'As on Node, exit-hook ends the program with `process.exit(128 + n)`: atexit\'s handlers then run synchronously. With signal-exit 3 and 4 and a third library that re-sends the signal (when-exit, another major of atexit) in one program, the signal signal-exit 4 re-sends now and then ends the program before signal-exit 3\'s handler ran (Deno 2.9: 1 run in 15 idle, up to 1 in 3 under load; atexit\'s handlers always ran); those mixes are not in the table\'s tests. Every smaller mix passes.',
   'pipe deno': 'Deno writes to stdout and stderr synchronously (measured): nothing is left in a buffer at the end; the tests pass without the drain too.',
   'pipe bun': 'Bun keeps pipe output it could not send yet in a native sink the stream does not report; atexit waits on that sink\'s `flush()`, a Bun internal found by its name.',
   'worker node': '`worker.terminate()` gives no chance to run.',
