@@ -7,11 +7,12 @@
 // little above today's sizes, so that growth is a decision, not an accident: raise them in the
 // commit that needs it, and say why. Issue #11 (the handler-only traceback, precise errors, the
 // per-ending notice, the default export) and issue #9 (the ending policy in src/ending.ts, living
-// with other exit-hook libraries, draining output) took them from 3.6 / 2.9 kB to 5.7 / 4.3 kB.
+// with other exit-hook libraries, draining output) took them from 3.6 / 2.9 kB to 5.7 / 4.3 kB;
+// register()'s cold fast path (issue #10's cold batch) added 70 B.
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 
-const budgets = { 'dist/index.js': 5760, 'dist/browser.js': 4352 };
+const budgets = { 'dist/index.js': 5824, 'dist/browser.js': 4416 };
 let over = false;
 for (const [entry, budget] of Object.entries(budgets)) {
   const { outputFiles } = await build({

@@ -14,7 +14,7 @@ import { checkCode, describeEnding, manual, request } from './ending.ts';
 import type { Handler } from './registry.ts';
 import { ExitRequest } from './run.ts';
 import { adapter, install } from './runtime.ts';
-import { settle, shared, type Ending, type Options, type Shared } from './state.ts';
+import { mine, settle, shared, type Ending, type Options, type Shared } from './state.ts';
 
 export type { Handler } from './registry.ts';
 export type { Reporter, Unraisable } from './report.ts';
@@ -38,6 +38,23 @@ export type { Ending, Options } from './state.ts';
 export function register<F extends Handler, C>(method: F, context: ClassMethodDecoratorContext<C, F> & { static: true }): F;
 export function register<F extends Handler>(func: F, ...args: NoInfer<Parameters<F>>): F;
 export function register(func: Handler, ...args: unknown[]): Handler {
+  // The common case, kept apart and small so that V8 runs it fast while the code is still cold
+  // (a program registering many handlers at start-up): no arguments, listeners installed, and a
+  // function without a `prototype` (an arrow or a method), which cannot be a class.
+  const s = mine;
+  let plain = false;
+  try {
+    plain = args.length === 0 && s?.uninstall !== undefined && typeof func === 'function' && !('prototype' in func);
+  } catch {
+    // `in` on a revoked Proxy: the checks in registerMore() say what it is
+  }
+  if (!plain) return registerMore(func, args);
+  s!.registry.add(func, undefined);
+  return func;
+}
+
+/** register() for every other case: checks, the decorator form, arguments, the first install. */
+function registerMore(func: Handler, args: unknown[]): Handler {
   // A class is a function that throws unless called with `new`: refuse it now, not at exit.
   if (typeof func !== 'function' || isClass(func)) {
     // (No `arguments.length` here to tell register() from register(undefined): reading

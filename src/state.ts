@@ -50,7 +50,8 @@ export interface Shared {
 // The number is the shape's: bumped when `Shared` or `Registry` changes, so copies of
 // different shapes keep apart instead of misreading each other's state.
 const KEY = Symbol.for('atexit/2');
-let mine: Shared | undefined;
+/** This copy's shared state once found or made; read directly by register()'s fast path. */
+export let mine: Shared | undefined;
 
 /** Finds or creates the shared state; tolerates a foreign, frozen or hostile value under our key. */
 export function shared(): Shared {
