@@ -2,8 +2,8 @@
 // asynchronously: what a handler wrote waits in a buffer, and exiting or re-raising at once
 // loses it. Runtime-independent: it only reads the shape of what it is given.
 
-/** The longest timer setTimeout() takes (2^31 − 1 ms). */
-const MAX = 2 ** 31 - 1;
+/** The longest delay setTimeout() takes (2^31 − 1 ms, about 24.8 days); past it, it fires at once. */
+export const MAX_DELAY = 2 ** 31 - 1;
 
 /**
  * Calls `then` once everything written so far to `streams` has been handed to the system, or
@@ -27,7 +27,7 @@ export function drainStreams(streams: readonly unknown[], ms: number, then: () =
     clearTimeout(timer);
     then();
   };
-  if (ms !== Infinity) timer = setTimeout(once, Math.min(ms, MAX));
+  if (ms !== Infinity) timer = setTimeout(once, Math.min(ms, MAX_DELAY));
   void Promise.all(waits).then(once);
 }
 

@@ -10,6 +10,7 @@
  * ```
  * @module
  */
+import { MAX_DELAY } from './drain.ts';
 import { checkCode, describeEnding, manual, request } from './ending.ts';
 import type { Handler } from './registry.ts';
 import { ExitRequest } from './run.ts';
@@ -204,7 +205,6 @@ export function configure(options: Partial<Options> = {}): Options {
   return { ...current };
 }
 
-const MAX_DELAY = 2_147_483_647;
 
 function add(s: Shared, func: Handler, args: unknown[] | undefined): void {
   s.registry.add(func, args);

@@ -12,13 +12,13 @@ interface Target {
   removeEventListener(type: string, listener: (event: Event) => void): void;
 }
 
-export function host(): Host {
+function host(): Host {
   // A page has no exit function to turn into a SystemExit.
   return { guard: (body) => body([]) };
 }
 
 /** A page has no exit status. */
-export function exitCode(): number {
+function exitCode(): number {
   return 0;
 }
 
@@ -26,7 +26,7 @@ export function exitCode(): number {
  * A page cannot end itself: after `atexit.exit()` has run (and awaited) the handlers, the page
  * stays as it is and the returned promise never settles. The code is ignored.
  */
-export function end(_code: number | undefined): void {}
+function end(_code: number | undefined): void {}
 
 export const adapter: Adapter = {
   host,

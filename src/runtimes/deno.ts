@@ -110,7 +110,7 @@ function nodeListeners(event: string): number {
 /** The real exit functions while handlers run (their stand-ins are in place). */
 let guarding: unknown[] | undefined;
 
-export function host(): Host {
+function host(): Host {
   const d = deno();
   let trace: string | undefined;
   if (d && granted(d, { name: 'env', variable: 'NODE_DEBUG' })) {
@@ -153,7 +153,7 @@ export function host(): Host {
 }
 
 /** The status the program would end with now. */
-export function exitCode(): number {
+function exitCode(): number {
   try {
     const code = Number(deno()?.exitCode ?? 0);
     return Number.isInteger(code) ? code : 0;
@@ -166,7 +166,7 @@ export function exitCode(): number {
  * Ends the program now; `undefined` keeps the status it would have had. Through `process.exit`
  * when there is one, so a Node-style program's 'exit' listeners still run.
  */
-export function end(code: number | undefined): void {
+function end(code: number | undefined): void {
   const p = proc();
   if (p) p.exit(code);
   else deno()?.exit(code);

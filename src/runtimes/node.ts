@@ -33,7 +33,7 @@ function proc(): Proc | undefined {
 /** The real exit functions while handlers run (their stand-ins are in place). */
 let guarding: unknown[] | undefined;
 
-export function host(): Host {
+function host(): Host {
   const p = proc();
   let trace: string | undefined;
   try {
@@ -67,12 +67,12 @@ export function host(): Host {
 }
 
 /** The status the program would end with now. */
-export function exitCode(): number {
+function exitCode(): number {
   return Number(proc()?.exitCode) | 0;
 }
 
 /** Ends the program now; `undefined` keeps the status it would have had. */
-export function end(code: number | undefined): void {
+function end(code: number | undefined): void {
   const p = proc();
   if (code === undefined) p?.exit(); // exit(undefined) would reset exitCode
   else p?.exit(code);
