@@ -9,8 +9,9 @@ import { execFile, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readmeTable, render } from '../scripts/supervisors.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const app = fileURLToPath(new URL('supervisors/app.mjs', import.meta.url));
@@ -19,7 +20,10 @@ const tool = (path) => join(root, 'node_modules', path);
 // then only report the gaps between signals (scripts/supervisors.js --gaps).
 const probe = process.env.SUPERVISED_PROBE === '1';
 const linux = process.platform === 'linux';
-const notLinux = !linux && 'needs Linux (process groups as here, /proc, unshare)';
+// The coverage run measures lines, which the other suites reach; these tools add time, not lines.
+const notLinux = process.env.NODE_V8_COVERAGE
+  ? 'not in the coverage run (npm test runs it)'
+  : !linux && 'needs Linux (process groups as here, /proc, unshare)';
 
 // Every tool finds `node` on PATH: make it this Node, not node_modules/.bin/node (another
 // version, first on PATH inside `npm test`), and leave out the npm_* variables of `npm test`.
@@ -61,6 +65,29 @@ function instances(text) {
   }
   return [...seen.values()];
 }
+
+// The README table's outcome per row: a test tagged [row] records whether it passed.
+const outcome = {};
+function tagged(fn) {
+  return async (t) => {
+    const tag = /^\[([\w-]+)\] /.exec(t.name)[1];
+    try {
+      await fn(t);
+      outcome[tag] ??= 'pass';
+    } catch (error) {
+      outcome[tag] = 'fail';
+      throw error;
+    }
+  };
+}
+
+after(() => {
+  const filtered = [...process.execArgv, ...process.argv].some((arg) => arg.startsWith('--test-name-pattern') || arg.startsWith('--test-only'));
+  if (probe || filtered || process.env.NODE_V8_COVERAGE) return;
+  const table = render(outcome);
+  const write = process.env.SUPERVISORS_WRITE === '1';
+  assert.equal(readmeTable(table, write), write ? readmeTable(table) : table, 'README.md\'s "Under a supervisor" table differs from this run: `npm run supervisors` writes it');
+});
 
 const ranOnce = (signal) => ['READY', `async start {"reason":"signal","signal":"${signal}"}`, 'async end', 'sync'];
 
@@ -121,21 +148,21 @@ function watcher(tag, name, command, { restartSignal, stopped }) {
     const again = setInterval(() => edit(dir), 3_000);
     edit(dir);
     await job.ready(2).finally(() => clearInterval(again));
-    await t.test(`[${tag}-restart] ${name}: a change restarts the program`, async () => {
+    await t.test(`[${tag}-restart] ${name}: a change restarts the program`, tagged(async () => {
       if (probe) return;
       const [first, second] = job.instances();
       await until(() => !alive(first.pid), () => `the first instance (${first.pid}) to end`, 5_000);
       assert.deepEqual(first.lines, ranOnce(restartSignal), job.output);
       assert.deepEqual(second.lines, ['READY']);
-    });
+    }));
     ctrlC(job);
     await job.gone();
     if (probe) return gaps(t, job);
-    await t.test(`[${tag}-stop] ${name}: Ctrl+C (SIGINT to the process group)`, () => {
+    await t.test(`[${tag}-stop] ${name}: Ctrl+C (SIGINT to the process group)`, tagged(() => {
       const second = job.instances()[1];
       assert.deepEqual(second.lines, ranOnce('SIGINT'), job.output);
       stopped(job);
-    });
+    }));
   });
 }
 
@@ -159,11 +186,11 @@ test('concurrently: Ctrl+C', { skip: notLinux, timeout: 30_000 }, async (t) => {
   ctrlC(job);
   await job.gone();
   if (probe) return gaps(t, job);
-  await t.test('[concurrently-stop] concurrently: Ctrl+C (SIGINT to the process group)', () => {
+  await t.test('[concurrently-stop] concurrently: Ctrl+C (SIGINT to the process group)', tagged(() => {
     assert.deepEqual(job.instances()[0].lines, ranOnce('SIGINT'), job.output);
     assert.match(job.output, /app\.mjs exited with code SIGINT/);
     assert.deepEqual(job.exited, { status: 0, signal: null });
-  });
+  }));
 });
 
 const npm = (dir, script) => ['npm', ['run', '--silent', script], { cwd: dir }];
@@ -171,7 +198,7 @@ const scripts = JSON.stringify({ name: 'supervised', private: true, scripts: { s
 
 test('npm run: Ctrl+C, and SIGTERM to npm with and without exec', { skip: notLinux, timeout: 30_000 }, async (t) => {
   const dir = folder(t, { 'package.json': scripts });
-  await t.test('[npm-ctrlc] npm run start: Ctrl+C (SIGINT to the process group)', async (t) => {
+  await t.test('[npm-ctrlc] npm run start: Ctrl+C (SIGINT to the process group)', tagged(async (t) => {
     const job = start(t, ...npm(dir, 'start'));
     await job.ready(1);
     ctrlC(job);
@@ -179,8 +206,8 @@ test('npm run: Ctrl+C, and SIGTERM to npm with and without exec', { skip: notLin
     if (probe) return gaps(t, job);
     assert.deepEqual(job.instances()[0].lines, ranOnce('SIGINT'), job.output);
     assert.deepEqual(job.exited, { status: null, signal: 'SIGINT' });
-  });
-  await t.test('[npm-exec] "start": "exec node app.mjs", SIGTERM to npm', async (t) => {
+  }));
+  await t.test('[npm-exec] "start": "exec node app.mjs", SIGTERM to npm', tagged(async (t) => {
     const job = start(t, ...npm(dir, 'exec'));
     await job.ready(1);
     job.child.kill('SIGTERM');
@@ -188,8 +215,8 @@ test('npm run: Ctrl+C, and SIGTERM to npm with and without exec', { skip: notLin
     if (probe) return gaps(t, job);
     assert.deepEqual(job.instances()[0].lines, ranOnce('SIGTERM'), job.output);
     assert.deepEqual(job.exited, { status: null, signal: 'SIGTERM' });
-  });
-  await t.test('[npm-plain] "start": "node app.mjs", SIGTERM to npm: the program is orphaned', async (t) => {
+  }));
+  await t.test('[npm-plain] "start": "node app.mjs", SIGTERM to npm: the program is orphaned', tagged(async (t) => {
     const job = start(t, ...npm(dir, 'start'));
     await job.ready(1);
     const [{ pid }] = job.instances();
@@ -200,7 +227,7 @@ test('npm run: Ctrl+C, and SIGTERM to npm with and without exec', { skip: notLin
     assert.ok(alive(pid), `the program (${pid}) should outlive npm:\n${job.output}`);
     assert.deepEqual(job.instances()[0].lines, ['READY']);
     assert.deepEqual(job.exited, { status: null, signal: 'SIGTERM' });
-  });
+  }));
 });
 
 test('PM2: start, restart, stop; its daemon killed after', { skip: notLinux, timeout: 40_000 }, async (t) => {
@@ -221,12 +248,12 @@ test('PM2: start, restart, stop; its daemon killed after', { skip: notLinux, tim
   await ready(1);
   await pm2('restart', 'app');
   await ready(2);
-  await t.test('[pm2-restart] pm2 restart', async () => {
+  await t.test('[pm2-restart] pm2 restart', tagged(async () => {
     if (probe) return;
     const [first, second] = instances(log());
     assert.deepEqual(first.lines, ranOnce('SIGINT'), log());
     assert.deepEqual(second.lines, ['READY']);
-  });
+  }));
   await pm2('stop', 'app');
   const second = instances(log())[1];
   await until(() => !alive(second.pid), () => `PM2 to stop ${second.pid}`, 5_000);
@@ -234,10 +261,10 @@ test('PM2: start, restart, stop; its daemon killed after', { skip: notLinux, tim
     for (const { pid, signals } of instances(log())) t.diagnostic(`gaps pm2 pid ${pid}: ${signals.map((s) => s.name).join(', ')}`);
     return;
   }
-  await t.test('[pm2-stop] pm2 stop', () => {
+  await t.test('[pm2-stop] pm2 stop', tagged(() => {
     assert.deepEqual(instances(log())[1].lines, ranOnce('SIGINT'), log());
     assert.equal(log().match(/exited with code \[0\] via signal \[SIGINT\]/g)?.length, 2, log());
-  });
+  }));
 });
 
 // PID 1 in a PID namespace of its own, as `docker run` (without --init) and Kubernetes start a
@@ -264,28 +291,28 @@ for (const [tag, how, command] of [
 ]) {
   for (const [signal, status] of [['SIGTERM', 143], ['SIGINT', 130]]) {
     const skip = pid1 || (tag !== 'pid1' && !onPath(command[0]) && `no ${command[0]} on PATH (Debian: apt-get install ${command[0]})`);
-    test(`[${tag}] ${how}, ${signal}: every handler once, then status ${status}`, { skip, timeout: 20_000 }, async (t) => {
+    test(`[${tag}] ${how}, ${signal}: every handler once, then status ${status}`, { skip, timeout: 20_000 }, tagged(async (t) => {
       const job = await asInit(t, command, signal);
       if (probe) return;
       assert.deepEqual(job.instances()[0].lines, ranOnce(signal), job.output);
       assert.deepEqual(job.exited, { status, signal: null }, job.output);
-    });
+    }));
   }
 }
 
-test('[pid1-http] examples/graceful-http.mjs as PID 1, SIGTERM: the server and the pool closed, then status 143', { skip: pid1, timeout: 20_000 }, async (t) => {
+test('[pid1-http] examples/graceful-http.mjs as PID 1, SIGTERM: the server and the pool closed, then status 143', { skip: pid1, timeout: 20_000 }, tagged(async (t) => {
   const job = await asInit(t, [process.execPath, join(root, 'examples/graceful-http.mjs')], 'SIGTERM', /^listening on /m);
   assert.deepEqual(job.output.split('\n').slice(1), ['shutting down: {"reason":"signal","signal":"SIGTERM"}', 'server closed', 'pool closed', '']);
   assert.deepEqual(job.exited, { status: 143, signal: null }, job.output);
-});
+}));
 
-test('[pipe-head] `node cli.mjs | head -1`: the reader leaves early, a handler prints at the end; status 0, nothing on stderr', { skip: notLinux, timeout: 20_000 }, async (t) => {
+test('[pipe-head] `node cli.mjs | head -1`: the reader leaves early, a handler prints at the end; status 0, nothing on stderr', { skip: notLinux, timeout: 20_000 }, tagged(async (t) => {
   const cli = fileURLToPath(new URL('supervisors/cli.mjs', import.meta.url));
   const job = start(t, 'bash', ['-c', '"$0" "$1" | head -1; echo "node: status ${PIPESTATUS[0]}" >&2', process.execPath, cli], { own: false });
   await job.ended;
   assert.equal(job.output, 'line 1\nnode: status 0\n');
   assert.deepEqual(job.exited, { status: 0, signal: null });
-});
+}));
 
 function onPath(name) {
   return env.PATH.split(delimiter).some((dir) => existsSync(join(dir, name)));
