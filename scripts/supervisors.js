@@ -31,7 +31,7 @@ const ROWS = [
   ['pid1-http', 'the same, examples/graceful-http.mjs', 'SIGTERM', 'the server, then the pool closed; status 143'],
   ['tini', '`docker run --init` (tini): SIGTERM or SIGINT', 'the signal, forwarded by tini', 'every handler once, then it dies by the signal; tini exits with 143 or 130'],
   ['dumb-init', 'dumb-init: SIGTERM or SIGINT', 'the signal, forwarded by dumb-init', 'every handler once, then it dies by the signal; dumb-init exits with 143 or 130'],
-  ['pipe-head', '`node cli.mjs | head -1`', 'EPIPE: `head` is gone when a handler prints a summary', 'status 0, nothing on stderr'],
+  ['pipe-head', '`node cli.mjs \\| head -1`', 'EPIPE: `head` is gone when a handler prints a summary', 'status 0, nothing on stderr'],
 ];
 
 /** The table for `outcome` (tag → 'pass' | 'fail', absent when no test of the row ran). */
@@ -46,7 +46,7 @@ export function render(outcome) {
   ].join('\n');
 }
 
-const markers = /(<!-- supervisor-table:start -->\n)[\s\S]*?(\n<!-- supervisor-table:end -->)/;
+const markers = /(<!-- supervisor-table:start -->\n)[\s\S]*?(<!-- supervisor-table:end -->)/;
 
 /** README.md's table, or with `write`, README.md rewritten with `table`. */
 export function readmeTable(table, write = false) {
@@ -54,8 +54,8 @@ export function readmeTable(table, write = false) {
   const readme = readFileSync(file, 'utf8');
   const found = markers.exec(readme);
   if (!found) throw new Error('README.md has no <!-- supervisor-table:start --> / <!-- supervisor-table:end --> markers');
-  if (write) writeFileSync(file, readme.replace(markers, (_, start, end) => `${start}${table}${end}`));
-  return readme.slice(found.index + found[1].length, found.index + found[0].length - found[2].length);
+  if (write) writeFileSync(file, readme.replace(markers, (_, start, end) => `${start}${table}\n${end}`));
+  return readme.slice(found.index + found[1].length, found.index + found[0].length - found[2].length - 1);
 }
 
 function runSuite(env, stdio) {
