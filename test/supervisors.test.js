@@ -270,13 +270,14 @@ test('PM2: start, restart, stop; its daemon killed after', { skip: notLinux, tim
 // PID 1 in a PID namespace of its own, as `docker run` (without --init) and Kubernetes start a
 // program: the kernel drops a signal sent to a namespace's init that the init has no listener
 // for, so a re-raised signal cannot end it.
+// test/ending-rules.test.js has the rest at PID 1: a second signal, examples/graceful-http.mjs.
 const unshare = ['unshare', '--pid', '--fork', '--mount-proc'];
 const pid1 = probe ? 'probe: no gaps to measure' : notLinux || (process.getuid?.() !== 0 && 'needs root (unshare --pid)');
 
 /** Runs `command` as PID 1 of a new namespace; sends `signal` to that init once `ready` matches. */
-async function asInit(t, command, signal, ready = /^READY \d+$/m) {
+async function asInit(t, command, signal) {
   const job = start(t, unshare[0], [...unshare.slice(1), ...command], { cwd: root, own: false });
-  await until(() => ready.test(job.output), () => `the program to be ready:\n${job.output}`);
+  await job.ready(1);
   // The init, seen from here: unshare's only child.
   const init = Number(readFileSync(`/proc/${job.child.pid}/task/${job.child.pid}/children`, 'utf8').trim().split(' ')[0]);
   process.kill(init, signal);
@@ -298,12 +299,6 @@ for (const [tag, how, command] of [
     }));
   }
 }
-
-test('[pid1-http] examples/graceful-http.mjs as PID 1, SIGTERM: the server and the pool closed, then status 143', { skip: pid1, timeout: 20_000 }, tagged(async (t) => {
-  const job = await asInit(t, [process.execPath, join(root, 'examples/graceful-http.mjs')], 'SIGTERM', /^listening on /m);
-  assert.deepEqual(job.output.split('\n').slice(1), ['shutting down: {"reason":"signal","signal":"SIGTERM"}', 'server closed', 'pool closed', '']);
-  assert.deepEqual(job.exited, { status: 143, signal: null }, job.output);
-}));
 
 test('[pipe-head] `node cli.mjs | head -1`: the reader leaves early, a handler prints at the end; status 0, nothing on stderr', { skip: notLinux, timeout: 20_000 }, tagged(async (t) => {
   const cli = fileURLToPath(new URL('supervisors/cli.mjs', import.meta.url));
