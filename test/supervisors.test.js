@@ -274,7 +274,7 @@ test('PM2: start, restart, stop; its daemon killed after', { skip: notLinux, tim
 const unshare = ['unshare', '--pid', '--fork', '--mount-proc'];
 const pid1 = probe ? 'probe: no gaps to measure' : notLinux || (process.getuid?.() !== 0 && 'needs root (unshare --pid)');
 
-/** Runs `command` as PID 1 of a new namespace; sends `signal` to that init once `ready` matches. */
+/** Runs `command` as PID 1 of a new namespace; sends `signal` to that init once READY is printed. */
 async function asInit(t, command, signal) {
   const job = start(t, unshare[0], [...unshare.slice(1), ...command], { cwd: root, own: false });
   await job.ready(1);
