@@ -28,8 +28,8 @@ const ROWS = [
   ['npm-exec', '`"start": "exec node app.mjs"`: SIGTERM to npm', 'SIGTERM, passed on by npm (`exec` made the program `sh`\'s replacement)', 'every handler once; npm dies by SIGTERM'],
   ['npm-plain', '`"start": "node app.mjs"`: SIGTERM to npm', 'nothing: npm passes SIGTERM to `sh` (Debian\'s dash), which dies of it', 'no handler runs and the program is orphaned: it runs on after npm died by SIGTERM'],
   ['pid1', '`docker run` without `--init`: node is PID 1; SIGTERM or SIGINT', 'the signal; the kernel drops the re-raised one (no default action for a namespace\'s init)', 'every handler once, then status 143 or 130 (128 + n)'],
-  ['tini', '`docker run --init` (tini): SIGTERM or SIGINT', 'the signal, forwarded by tini', 'every handler once, then it dies by the signal; tini exits with 143 or 130'],
-  ['dumb-init', 'dumb-init: SIGTERM or SIGINT', 'the signal, forwarded by dumb-init', 'every handler once, then it dies by the signal; dumb-init exits with 143 or 130'],
+  ['tini', '`docker run --init` (tini): SIGTERM or SIGINT', 'the signal, forwarded by tini', 'every handler once, then it dies by the signal (`tini -v` says so); tini exits with 143 or 130'],
+  ['dumb-init', 'dumb-init: SIGTERM or SIGINT', 'the signal, forwarded by dumb-init', 'every handler once, then it dies by the signal (`dumb-init -v` says so); dumb-init exits with 143 or 130'],
   ['pipe-head', '`node cli.mjs \\| head -1`', 'EPIPE: `head` is gone when a handler prints a summary', 'status 0, nothing on stderr'],
 ];
 

@@ -2,8 +2,8 @@
 // restart (no simulation): nodemon, node --watch, tsx watch, PM2, concurrently, npm run, and as
 // PID 1 (Docker without --init; with tini or dumb-init) through unshare. Every test waits for the
 // program's READY line before it acts, then checks that each instance ran every handler once and
-// how the program and the tool ended. scripts/supervisors.js builds README's "Under a supervisor"
-// table from the tests tagged [row], and with --gaps measures the signals each tool sends.
+// how the program and the tool ended. Once done, it renders README's "Under a supervisor" table
+// from the tests tagged [row] (rows in scripts/supervisors.js) and fails if README.md's differs.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,10 +53,19 @@ function alive(pid) {
   }
 }
 
+/** Whether `pid` is still one of our programs, not a process that got its number since. */
+function ours(pid) {
+  try {
+    return alive(pid) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('app.mjs');
+  } catch {
+    return false;
+  }
+}
+
 /** What each instance of the program printed, by pid, in order; and the signals it saw. */
 function instances(text) {
   const seen = new Map();
-  for (const [, what, pid, rest] of text.matchAll(/(READY|sync|async start|async end|signal) (\d+)(.*)/g)) {
+  for (const [, what, pid, rest] of text.matchAll(/(?:^|\] )(READY|sync|async start|async end|signal) (\d+)(.*)/gm)) {
     if (!seen.has(pid)) seen.set(pid, { pid: Number(pid), lines: [], signals: [] });
     if (what === 'signal') {
       const [, name, at] = rest.split(' ');
@@ -115,7 +124,7 @@ function start(t, file, args, { cwd, own = true } = {}) {
   job.ready = (n, ms) => until(() => job.instances().filter((i) => i.lines.includes('READY')).length >= n, () => `READY #${n} in:\n${job.output}`, ms);
   job.gone = (ms) => until(() => job.exited && pids().every((pid) => !alive(pid)), () => `the end of ${file} and its program:\n${job.output}`, ms);
   t.after(() => {
-    for (const target of [-child.pid, ...pids()].filter((pid) => pid < 0 || pid > 1)) {
+    for (const target of [-child.pid, ...pids().filter(ours)]) {
       try {
         process.kill(target, 'SIGKILL');
       } catch {
@@ -142,7 +151,7 @@ function gaps(t, job) {
 function watcher(tag, name, command, { restartSignal, stopped }) {
   test(`${name}: a restart, then Ctrl+C`, { skip: notLinux, timeout: 30_000 }, async (t) => {
     const dir = folder(t);
-    const job = start(t, ...command(dir), { cwd: dir });
+    const job = start(t, ...command, { cwd: dir });
     await job.ready(1);
     // A watcher may start watching after the program is up: change the file again until it restarts.
     const again = setInterval(() => edit(dir), 3_000);
@@ -166,15 +175,15 @@ function watcher(tag, name, command, { restartSignal, stopped }) {
   });
 }
 
-watcher('nodemon', 'nodemon', (dir) => [process.execPath, [tool('nodemon/bin/nodemon.js'), '--delay', '0.05', 'app.mjs']], {
+watcher('nodemon', 'nodemon', [process.execPath, [tool('nodemon/bin/nodemon.js'), '--delay', '0.05', 'app.mjs']], {
   restartSignal: 'SIGUSR2',
   stopped: (job) => assert.deepEqual(job.exited, { status: 130, signal: null }),
 });
-watcher('watch', 'node --watch', (dir) => [process.execPath, ['--watch', 'app.mjs']], {
+watcher('watch', 'node --watch', [process.execPath, ['--watch', 'app.mjs']], {
   restartSignal: 'SIGTERM',
   stopped: (job) => assert.deepEqual(job.exited, { status: 0, signal: null }),
 });
-watcher('tsx', 'tsx watch', (dir) => [process.execPath, [tool('tsx/dist/cli.mjs'), 'watch', 'app.mjs']], {
+watcher('tsx', 'tsx watch', [process.execPath, [tool('tsx/dist/cli.mjs'), 'watch', 'app.mjs']], {
   restartSignal: 'SIGTERM',
   stopped: (job) => assert.deepEqual(job.exited, { status: 0, signal: null }),
 });
@@ -285,16 +294,20 @@ async function asInit(t, command, signal) {
   return job;
 }
 
-for (const [tag, how, command] of [
+// Under an init, the program is not PID 1: it dies by the signal itself, as the init says (-v).
+const NAMES = { SIGTERM: ['Terminated', 15], SIGINT: ['Interrupt', 2] };
+for (const [tag, how, command, says] of [
   ['pid1', 'node as PID 1 (docker run without --init)', [process.execPath, app]],
-  ['tini', 'node under tini (docker run --init)', ['tini', '--', process.execPath, app]],
-  ['dumb-init', 'node under dumb-init', ['dumb-init', process.execPath, app]],
+  ['tini', 'node under tini (docker run --init)', ['tini', '-v', '--', process.execPath, app], ([name]) => new RegExp(`Main child exited with signal \\(with signal '${name}'\\)`)],
+  ['dumb-init', 'node under dumb-init', ['dumb-init', '-v', process.execPath, app], ([, number]) => new RegExp(`terminated by signal ${number}\\.`)],
 ]) {
   for (const [signal, status] of [['SIGTERM', 143], ['SIGINT', 130]]) {
     const skip = pid1 || (tag !== 'pid1' && !onPath(command[0]) && `no ${command[0]} on PATH (Debian: apt-get install ${command[0]})`);
     test(`[${tag}] ${how}, ${signal}: every handler once, then status ${status}`, { skip, timeout: 20_000 }, tagged(async (t) => {
       const job = await asInit(t, command, signal);
       assert.deepEqual(job.instances()[0].lines, ranOnce(signal), job.output);
+      if (says) assert.match(job.output, says(NAMES[signal]));
+      else assert.equal(job.output, `READY 1\nasync start 1 {"reason":"signal","signal":"${signal}"}\nasync end 1\nsync 1\n`);
       assert.deepEqual(job.exited, { status, signal: null }, job.output);
     }));
   }
