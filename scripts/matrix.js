@@ -42,7 +42,7 @@ const ROWS = [
   ['tla', 'An unsettled top-level await: handlers run; the runtime\'s own status'],
   ['company', 'Another exit-hook library in the program (signal-exit 3/4, exit-hook, when-exit): everyone\'s handlers run, then the signal ends it'],
   ['pipe', 'Output piped to a slow reader: nothing a handler wrote is lost at an end atexit decides'],
-  ['epipe', 'The reader of stdout went away (`| head -1`): what a handler writes neither crashes the ending nor changes its status'],
+  ['epipe', 'The reader of stdout went away (`\\| head -1`): what a handler writes neither crashes the ending nor changes its status'],
   ['unsettled', 'A promise that can no longer settle (nothing left in the event loop): one line, the older handlers run, no wait for the deadline'],
   ['systemexit', '`process.exit(n)` / `Deno.exit(n)` inside a handler (SystemExit): the rest run; status n'],
   ['worker', 'A worker ends by itself, by `process.exit()`, or by a throw: its own handlers run'],
