@@ -15,15 +15,15 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 
 // [tag, tool and action, what the program receives, what the tests check]
 const ROWS = [
-  ['nodemon-restart', 'nodemon: a watched file changes', 'SIGUSR2 (nodemon\'s default), sent twice', 'every handler once, then it dies by SIGUSR2 and nodemon starts it again'],
-  ['nodemon-stop', 'nodemon: Ctrl+C', 'SIGINT from the terminal, then from nodemon', 'every handler once, then it dies by SIGINT; nodemon exits with 130'],
+  ['nodemon-restart', 'nodemon: a watched file changes', 'SIGUSR2 (nodemon\'s default), twice (20–110 ms apart)', 'every handler once, then it dies by SIGUSR2 and nodemon starts it again'],
+  ['nodemon-stop', 'nodemon: Ctrl+C', 'SIGINT from the terminal, then twice from nodemon (20–160 ms apart)', 'every handler once, then it dies by SIGINT; nodemon exits with 130'],
   ['watch-restart', '`node --watch`: the file changes', 'SIGTERM', 'every handler once, then a new instance starts'],
   ['watch-stop', '`node --watch`: Ctrl+C', 'SIGINT from the terminal, relayed again by `node --watch`', 'every handler once; `node --watch` exits with 0'],
   ['tsx-restart', '`tsx watch`: the file changes', 'SIGTERM', 'every handler once, then a new instance starts'],
   ['tsx-stop', '`tsx watch`: Ctrl+C', 'SIGINT from the terminal, relayed again by tsx', 'every handler once; tsx exits with 0'],
   ['pm2-restart', '`pm2 restart`', 'SIGINT (SIGKILL after `kill_timeout`, 1.6 s by default)', 'every handler once, then it dies by SIGINT and PM2 starts it again'],
   ['pm2-stop', '`pm2 stop`', 'SIGINT (SIGKILL after `kill_timeout`)', 'every handler once; PM2 logs "exited with code [0] via signal [SIGINT]"'],
-  ['concurrently-stop', 'concurrently: Ctrl+C', 'SIGINT from the terminal, and at times again from concurrently', 'every handler once; concurrently reports "exited with code SIGINT" and exits with 0'],
+  ['concurrently-stop', 'concurrently: Ctrl+C', 'SIGINT from the terminal, then again from concurrently (65–190 ms later)', 'every handler once; concurrently reports "exited with code SIGINT" and exits with 0'],
   ['npm-ctrlc', '`npm run start`: Ctrl+C', 'SIGINT from the terminal (npm and `sh` get it too)', 'every handler once; npm dies by SIGINT'],
   ['npm-exec', '`"start": "exec node app.mjs"`: SIGTERM to npm', 'SIGTERM, passed on by npm (`exec` made the program `sh`\'s replacement)', 'every handler once; npm dies by SIGTERM'],
   ['npm-plain', '`"start": "node app.mjs"`: SIGTERM to npm', 'nothing: npm passes SIGTERM to `sh` (Debian\'s dash), which dies of it', 'no handler runs and the program is orphaned: it runs on after npm died by SIGTERM'],
