@@ -104,3 +104,21 @@ export function handlerStack(stack: string): string {
     return stack;
   }
 }
+
+/** What a refused value was, for an error message: `the string "x"`, `the number 0`, `null`, `class Db`. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'function') {
+    let kind = 'function';
+    try {
+      if (/^class\b/.test(Function.prototype.toString.call(value))) kind = 'class';
+    } catch {
+      // a Proxy: a function all the same
+    }
+    return value.name ? `${kind} ${value.name}` : `an anonymous ${kind}`;
+  }
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'bigint') return `the bigint ${value}n`;
+  return `the ${typeof value} ${String(value)}`; // the number 42, the boolean true, the symbol Symbol(x)
+}
