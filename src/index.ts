@@ -24,19 +24,20 @@ export type { Ending, Options } from './state.ts';
 
 // The decorator's overload comes first: when no overload matches, TypeScript 7 reports only the
 // last one, and a wrong argument to a handler is the error people meet.
-// The decorator form stays in inline backticks in the TSDoc: in a code block, editors read its
-// `@` as the start of a new tag and cut the hover there.
+// The decorator form stays in inline backticks inside @example: elsewhere (a code block, the
+// description), editors read its `@` as the start of a new tag and cut the hover there.
 /**
  * Registers `func` to be called with `args` when the program ends; returns `func`.
  * The same function may be registered many times; each registration runs. Arguments are kept
  * by reference. Also a decorator for static methods, which then run with `this` bound to
- * their class: `class Db { @atexit.register static close() { this.pool.end(); } }`.
+ * their class.
  *
  * @throws {TypeError} if `func` is not callable (classes are not: they need `new`).
  * @example
  * ```ts
  * atexit.register(console.log, 'bye', { flush: true });
  * ```
+ * As a decorator: `class Db { @atexit.register static close() { this.pool.end(); } }`
  */
 export function register<F extends Handler, C>(method: F, context: ClassMethodDecoratorContext<C, F> & { static: true }): F;
 export function register<F extends Handler>(func: F, ...args: NoInfer<Parameters<F>>): F;
