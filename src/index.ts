@@ -13,7 +13,7 @@
 import { MAX_DELAY } from './drain.ts';
 import { checkCode, describeEnding, manual, request } from './ending.ts';
 import type { Handler } from './registry.ts';
-import { describeValue } from './report.ts';
+import { callerFrame, describeValue } from './report.ts';
 import { ExitRequest } from './run.ts';
 import { adapter, install } from './runtime.ts';
 import { mine, settle, shared, type Ending, type Options, type Shared } from './state.ts';
@@ -48,7 +48,7 @@ export function register(func: Handler, ...args: unknown[]): Handler {
   const s = mine;
   let plain = false;
   try {
-    plain = args.length === 0 && s?.uninstall !== undefined && typeof func === 'function' && !('prototype' in func);
+    plain = args.length === 0 && s?.uninstall !== undefined && s.sites === undefined && typeof func === 'function' && !('prototype' in func);
   } catch {
     // `in` on a revoked Proxy: the checks in registerMore() say what it is
   }
@@ -214,7 +214,13 @@ export function configure(options: Partial<Options> = {}): Options {
 
 function add(s: Shared, func: Handler, args: unknown[] | undefined): void {
   s.registry.add(func, args);
-  s.uninstall ??= install(s);
+  if (!s.uninstall) {
+    s.uninstall = install(s);
+    // NODE_DEBUG=atexit: keep where handlers are registered, so that a failure with no frame of
+    // the handler's own (an anonymous rejection, a class behind bind()) can still be placed.
+    if (adapter.host().trace) s.sites ??= new WeakMap();
+  }
+  if (s.sites && !s.sites.has(func)) s.sites.set(func, callerFrame());
 }
 
 const sourceOf = Function.prototype.toString;
