@@ -13,7 +13,7 @@
 import { MAX_DELAY } from './drain.ts';
 import { checkCode, describeEnding, manual, request } from './ending.ts';
 import type { Handler } from './registry.ts';
-import { callerFrame, describeValue } from './report.ts';
+import { callerFrame, describeValue, nameOf, write } from './report.ts';
 import { ExitRequest } from './run.ts';
 import { adapter, install } from './runtime.ts';
 import { mine, settle, shared, type Ending, type Options, type Shared } from './state.ts';
@@ -220,7 +220,10 @@ function add(s: Shared, func: Handler, args: unknown[] | undefined): void {
     // the handler's own (an anonymous rejection, a class behind bind()) can still be placed.
     if (adapter.host().trace) s.sites ??= new WeakMap();
   }
-  if (s.sites && !s.sites.has(func)) s.sites.set(func, callerFrame());
+  if (!s.sites) return;
+  if (!s.sites.has(func)) s.sites.set(func, callerFrame());
+  // As in CPython: the run drains what was registered before it; the registry is empty after it.
+  if (s.run) write(`${adapter.host().trace} ${nameOf(func)} was registered while handlers run: it will not run`);
 }
 
 const sourceOf = Function.prototype.toString;

@@ -115,3 +115,13 @@ for (const runtime of Object.keys(RUNTIMES)) {
     });
   }
 }
+
+test('NODE_DEBUG=atexit: a handler registered while handlers run is said not to run; without it, nothing is said', () => {
+  for (const debug of ['atexit', '']) {
+    const r = spawnSync(process.execPath, [join(root, 'test/fixtures/register-late.mjs')], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_DEBUG: debug } });
+    assert.deepEqual([r.status, r.signal, r.stdout], [0, null, 'early ran\n']);
+    const said = r.stderr.split('\n').filter((line) => / late /.test(line));
+    assert.equal(said.length, debug ? 1 : 0, r.stderr);
+    if (debug) assert.match(said[0], /^ATEXIT \d+: late was registered while handlers run: it will not run$/);
+  }
+});
