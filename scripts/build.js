@@ -1,9 +1,8 @@
 // Builds dist/: one bundle per runtime (the same src/index.ts with src/runtime.ts pointed at
 // that runtime's adapter), plus declarations for ESM and CommonJS consumers.
 import { build } from 'esbuild';
-import { execFileSync } from 'node:child_process';
-import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { generateDtsBundle } from 'dts-bundle-generator';
+import { rmSync, writeFileSync } from 'node:fs';
 
 const adapter = (name) => ({
   name: `runtime-${name}`,
@@ -37,20 +36,20 @@ for (const { runtime, format, outfile } of bundles) {
   });
 }
 
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
-// Declarations keep the source's `.ts` specifiers; published ones must name `.js`.
-const walk = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? walk(join(dir, f)) : [join(dir, f)]));
-for (const file of walk('dist/types')) {
-  writeFileSync(file, readFileSync(file, 'utf8').replace(/(from '\.{1,2}\/[^']*)\.ts'/g, "$1.js'"));
-}
+// Declarations: one bundled file per module format, made from the source by a maintained
+// bundler, so a consumer sees the public surface only (no internal module's types).
+const [bundled] = generateDtsBundle([{ filePath: 'src/index.ts', output: { noBanner: true, exportReferencedTypes: false } }], {
+  preferredConfigPath: 'tsconfig.json',
+});
 // TypeScript before 5.4 has no NoInfer: package.json's `types@<5.4` conditions point it at a copy
-// of index.d.ts without it (the arguments are still checked; only a decorator on an instance
-// method is then not refused at compile time).
-const index = readFileSync('dist/types/index.d.ts', 'utf8');
-const legacy = index.replace('...args: NoInfer<Parameters<F>>', '...args: Parameters<F>');
-if (legacy === index) throw new Error('build: NoInfer<Parameters<F>> not found in dist/types/index.d.ts');
-writeFileSync('dist/types/index-ts5.0.d.ts', legacy);
-// The same declarations, read as CommonJS, for `require` (a .d.cts that re-exports the ESM ones
-// would be shorter, but TypeScript then misreads the CommonJS default export: attw flags it).
-cpSync('dist/types', 'dist/cjs', { recursive: true });
-writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n');
+// without it (the arguments are still checked; only a decorator on an instance method is then
+// not refused at compile time).
+const legacy = bundled.replace('...args: NoInfer<Parameters<F>>', '...args: Parameters<F>');
+if (legacy === bundled) throw new Error('build: NoInfer<Parameters<F>> not found in the bundled declarations');
+// The same text serves `import` (.d.ts) and `require` (.d.cts): TypeScript reads the .d.cts as
+// CommonJS, where `export default` is `exports.default`, as the CommonJS bundle has it. (A .d.cts
+// re-exporting the .d.ts would be shorter, but TypeScript then misreads that default: attw says so.)
+for (const [name, text] of [['index', bundled], ['index-ts5.0', legacy]]) {
+  writeFileSync(`dist/${name}.d.ts`, text);
+  writeFileSync(`dist/${name}.d.cts`, text);
+}

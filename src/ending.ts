@@ -5,7 +5,7 @@
 // the program asked for), closing (`s.closing`: the last act is decided and waits for output to
 // drain), and ended (the runtime is gone).
 import { raising } from './company.ts';
-import { nameOf, write } from './report.ts';
+import { describeValue, nameOf, write } from './report.ts';
 import { ExitRequest, start, type Host, type Outcome, type Run } from './run.ts';
 import { settle, type Ending, type Shared } from './state.ts';
 
@@ -125,10 +125,8 @@ const plans = new WeakMap<Run, { plan: Plan; since: number }>();
 export function checkCode(code: unknown, who: string, strings = false): number | undefined {
   if (code === undefined || (strings && code === null)) return undefined;
   const value = strings && typeof code === 'string' && /^\s*-?\d+\s*$/.test(code) ? Number(code) : code;
-  if (typeof value !== 'number') {
-    throw new TypeError(`${who}: the exit code must be an integer, got ${typeof code === 'string' ? `the string ${JSON.stringify(code)}` : typeof code}`);
-  }
-  if (!Number.isSafeInteger(value)) throw new RangeError(`${who}: the exit code must be an integer, got ${value}`);
+  if (typeof value !== 'number') throw new TypeError(`${who}: the exit code must be an integer, got ${describeValue(code)}`);
+  if (!Number.isSafeInteger(value)) throw new RangeError(`${who}: the exit code must be an integer, got ${describeValue(value)}`);
   return value;
 }
 

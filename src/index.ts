@@ -13,6 +13,7 @@
 import { MAX_DELAY } from './drain.ts';
 import { checkCode, checkSignals, describeEnding, listened, manual, request } from './ending.ts';
 import type { Handler } from './registry.ts';
+import { callerFrame, describeValue, nameOf, write } from './report.ts';
 import { ExitRequest } from './run.ts';
 import { adapter, install } from './runtime.ts';
 import { mine, settle, shared, type Ending, type Options, type Shared } from './state.ts';
@@ -23,6 +24,8 @@ export type { Ending, Options } from './state.ts';
 
 // The decorator's overload comes first: when no overload matches, TypeScript 7 reports only the
 // last one, and a wrong argument to a handler is the error people meet.
+// The decorator form stays in inline backticks inside @example: elsewhere (a code block, the
+// description), editors read its `@` as the start of a new tag and cut the hover there.
 /**
  * Registers `func` to be called with `args` when the program ends; returns `func`.
  * The same function may be registered many times; each registration runs. Arguments are kept
@@ -33,8 +36,8 @@ export type { Ending, Options } from './state.ts';
  * @example
  * ```ts
  * atexit.register(console.log, 'bye', { flush: true });
- * class Db { @atexit.register static close() { this.pool.end(); } }
  * ```
+ * As a decorator: `class Db { @atexit.register static close() { this.pool.end(); } }`
  */
 export function register<F extends Handler, C>(method: F, context: ClassMethodDecoratorContext<C, F> & { static: true }): F;
 export function register<F extends Handler>(func: F, ...args: NoInfer<Parameters<F>>): F;
@@ -45,7 +48,7 @@ export function register(func: Handler, ...args: unknown[]): Handler {
   const s = mine;
   let plain = false;
   try {
-    plain = args.length === 0 && s?.uninstall !== undefined && typeof func === 'function' && !('prototype' in func);
+    plain = args.length === 0 && s?.uninstall !== undefined && s.sites === undefined && typeof func === 'function' && !('prototype' in func);
   } catch {
     // `in` on a revoked Proxy: the checks in registerMore() say what it is
   }
@@ -200,9 +203,12 @@ export function configure(options: Partial<Options> = {}): Options {
   }
   const signals = Object.hasOwn(options, 'signals') ? checkSignals(options.signals, adapter) : undefined;
   const { deadline = current.deadline, reporter = current.reporter } = options;
-  if (typeof deadline !== 'number' || !(deadline > 0)) {
+  if (typeof deadline !== 'number') {
     throw new TypeError(`atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got ${describeValue(deadline)}`);
   }
+  // A number out of range is a RangeError, as for exit codes. 0 is refused rather than read as
+  // "do not wait": it would skip every async handler, and stop synchronous ones at once.
+  if (!(deadline > 0)) throw new RangeError(`atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got ${describeValue(deadline)}`);
   // Timers cannot wait longer: setTimeout would fire at once and skip every async handler.
   if (deadline > MAX_DELAY && deadline !== Infinity) {
     throw new RangeError(`atexit.configure: deadline must be at most ${MAX_DELAY} ms (about 24.8 days) or Infinity, got ${deadline}`);
@@ -223,7 +229,16 @@ export function configure(options: Partial<Options> = {}): Options {
 
 function add(s: Shared, func: Handler, args: unknown[] | undefined): void {
   s.registry.add(func, args);
-  s.uninstall ??= install(s);
+  if (!s.uninstall) {
+    s.uninstall = install(s);
+    // NODE_DEBUG=atexit: keep where handlers are registered, so that a failure with no frame of
+    // the handler's own (an anonymous rejection, a class behind bind()) can still be placed.
+    if (adapter.host().trace) s.sites ??= new WeakMap();
+  }
+  if (!s.sites) return;
+  if (!s.sites.has(func)) s.sites.set(func, callerFrame());
+  // As in CPython: the run drains what was registered before it; the registry is empty after it.
+  if (s.run) write(`${adapter.host().trace} ${nameOf(func)} was registered while handlers run: it will not run`);
 }
 
 const sourceOf = Function.prototype.toString;
@@ -246,16 +261,6 @@ function isClass(func: Handler): boolean {
   } catch {
     return false; // a Proxy whose traps throw: callable all the same
   }
-}
-
-/** What a refused value was, for an error message: `the string "x"`, `the number 0`, `class Db`. */
-function describeValue(value: unknown): string {
-  if (typeof value === 'function') return value.name ? `class ${value.name}` : 'an anonymous class';
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (typeof value === 'bigint') return `the bigint ${value}n`;
-  return `the ${typeof value} ${String(value)}`; // the number 42, the boolean true, the symbol Symbol(x)
 }
 
 function decoratorContext(value: unknown): ClassMethodDecoratorContext | undefined {

@@ -75,8 +75,8 @@ const internal = (line: string): boolean => /^(?:node|ext|native|bun):/.test(fil
  * minify them; builds differ), so frames are matched by position against a stack taken here:
  * the frames both stacks end with are the call chain that led to the handler (a synchronous
  * throw); failing that, the cut is at the first frame from this package's directory (one
- * bundle, or the sources when the runtime applies the source map). The first frame always
- * stays. Runs only when a failure is printed.
+ * bundle, or the sources when the runtime applies the source map), and the first frame stays.
+ * Runs only when a failure is printed.
  */
 export function handlerStack(stack: string): string {
   try {
@@ -95,12 +95,51 @@ export function handlerStack(stack: string): string {
     let shared = 0;
     while (bottom - shared >= 0 && shared < lines.length - first - 1 && lines[lines.length - 1 - shared] === here[bottom - shared]) shared++;
     // A shared tail through the package is the call chain; the frame above it (the call) goes too.
-    let end = lines.slice(lines.length - shared).some(ours) ? lines.length - shared - 1 : lines.findIndex((line, i) => i > first && ours(line));
-    if (end < 0) end = lines.length;
-    end = Math.max(end, first + 1);
+    let end: number;
+    if (lines.slice(lines.length - shared).some(ours)) {
+      end = lines.length - shared - 1;
+      // Nothing above the call: the call itself threw (a class behind bind() or a Proxy), and no
+      // frame is the handler's. The message alone says more than a frame inside the package.
+      if (end <= first) return lines.slice(0, first).join('\n');
+    } else {
+      end = lines.findIndex((line, i) => i > first && ours(line));
+      if (end < 0) end = lines.length;
+      end = Math.max(end, first + 1);
+    }
     while (end > first + 1 && internal(lines[end - 1]!)) end--;
     return lines.slice(0, end).join('\n');
   } catch {
     return stack;
   }
+}
+
+/** The first frame of the current stack outside this package (its file:line:column), or '?'. */
+export function callerFrame(): string {
+  try {
+    const frames = (new Error().stack ?? '').split('\n').map(fileAndLine).filter((frame) => frame !== undefined);
+    const own = frames[0]!.slice(0, frames[0]!.replace(/:\d+:\d+$/, '').search(/[^/\\]*$/));
+    return frames.find((frame) => !frame.startsWith(own) && !/^(?:node|ext|native|bun):/.test(frame)) ?? '?';
+  } catch {
+    return '?';
+  }
+}
+
+const fileAndLine = (line: string): string | undefined => /(?:\(|@|^\s*at )([^()]+?:\d+:\d+)\)?\s*$/.exec(line)?.[1];
+
+/** What a refused value was, for an error message: `the string "x"`, `the number 0`, `null`, `class Db`. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'function') {
+    let kind = 'function';
+    try {
+      if (/^class\b/.test(Function.prototype.toString.call(value))) kind = 'class';
+    } catch {
+      // a Proxy: a function all the same
+    }
+    return value.name ? `${kind} ${value.name}` : `an anonymous ${kind}`;
+  }
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'bigint') return `the bigint ${value}n`;
+  return `the ${typeof value} ${String(value)}`; // the number 42, the boolean true, the symbol Symbol(x)
 }

@@ -90,7 +90,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   const fail = (func: Handler, error: unknown, since: number): void => {
     if (isExit(error)) outcome.exit = error;
     else report(s.options.reporter, func, error);
-    trace(func, isExit(error) ? `asked to exit (${error.code})` : 'failed', since);
+    trace(func, isExit(error) ? `asked to exit (${error.code})` : `failed (registered at ${s.sites?.get(func) ?? '?'})`, since);
   };
   const finish = (): void => {
     if (run.over) return;

@@ -42,6 +42,8 @@ export interface Shared {
    * so a run without decorators looks nothing up.
    */
   self?: WeakMap<Handler, unknown> | undefined;
+  /** Under `NODE_DEBUG=atexit`: where each handler was first registered, for its failure's trace line. */
+  sites?: WeakMap<Handler, string> | undefined;
   /** The innermost run in progress, if any. */
   run?: Run | undefined;
   /**

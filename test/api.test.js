@@ -23,16 +23,16 @@ test('configure() returns the settings; a deadline of 10 s and the printing repo
   assert.equal(atexit.configure({}).reporter, reporter, 'an option left out is not changed');
 });
 
-for (const [what, options] of [
-  ['deadline 0', { deadline: 0 }],
-  ['a negative deadline', { deadline: -5 }],
-  ['a NaN deadline', { deadline: NaN }],
-  ['a string deadline', { deadline: '100' }],
-  ['a reporter that is not a function', { reporter: 'stderr' }],
+for (const [what, options, kind] of [
+  ['deadline 0', { deadline: 0 }, RangeError],
+  ['a negative deadline', { deadline: -5 }, RangeError],
+  ['a NaN deadline', { deadline: NaN }, RangeError],
+  ['a string deadline', { deadline: '100' }, TypeError],
+  ['a reporter that is not a function', { reporter: 'stderr' }, TypeError],
 ]) {
-  test(`configure() with ${what} throws a TypeError and changes nothing`, () => {
+  test(`configure() with ${what} throws a ${kind.name} and changes nothing`, () => {
     const before = atexit.configure();
-    assert.throws(() => atexit.configure(options), TypeError);
+    assert.throws(() => atexit.configure(options), kind);
     assert.deepEqual(atexit.configure(), before);
   });
 }
@@ -86,7 +86,6 @@ test('a handler asking to exit with a code the runtime refuses leaves the status
 
 // Issue 11: each refusal names the option and the value it got.
 for (const [what, options, message] of [
-  ['deadline 0', { deadline: 0 }, 'atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got the number 0'],
   ['a string deadline', { deadline: '100' }, 'atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got the string "100"'],
   ['a null deadline', { deadline: null }, 'atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got null'],
   ['a string reporter', { reporter: 'stderr' }, 'atexit.configure: reporter must be a function, got the string "stderr"'],
@@ -138,6 +137,25 @@ for (const entry of ['index.js', 'index.cjs', 'deno.js', 'browser.js']) {
     assert.deepEqual(Object.keys(ns.default).sort(), named);
     for (const key of named) assert.equal(ns.default[key], ns[key], key);
     assert.ok(Object.isFrozen(ns.default));
+  });
+}
+
+// Issue 15: one style of refusal: a value of the wrong type is a TypeError, a number out of range
+// a RangeError, and both name the value as configure() and exit() do.
+for (const [what, call, name, message] of [
+  ['configure({ deadline: 0 })', () => atexit.configure({ deadline: 0 }), 'RangeError', 'atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got the number 0'],
+  ['configure({ deadline: -1 })', () => atexit.configure({ deadline: -1 }), 'RangeError', 'atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got the number -1'],
+  ['configure({ deadline: NaN })', () => atexit.configure({ deadline: NaN }), 'RangeError', 'atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got the number NaN'],
+  ['exit(null)', () => atexit.exit(null), 'TypeError', 'atexit.exit: the exit code must be an integer, got null'],
+  ['exit(true)', () => atexit.exit(true), 'TypeError', 'atexit.exit: the exit code must be an integer, got the boolean true'],
+  ['exit("3")', () => atexit.exit('3'), 'TypeError', 'atexit.exit: the exit code must be an integer, got the string "3"'],
+  ['exit(1.5)', () => atexit.exit(1.5), 'RangeError', 'atexit.exit: the exit code must be an integer, got the number 1.5'],
+  ['exit(() => 1)', () => atexit.exit(() => 1), 'TypeError', 'atexit.exit: the exit code must be an integer, got an anonymous function'],
+]) {
+  test(`${what} throws a ${name}: ${message.replace(/^atexit\.\w+: /, '')}`, () => {
+    const before = atexit.configure();
+    assert.throws(call, (error) => error.constructor.name === name && error.message === message);
+    assert.deepEqual(atexit.configure(), before);
   });
 }
 

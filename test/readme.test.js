@@ -37,3 +37,29 @@ test("README: the failing handler's report is exactly what npm run demo prints",
   assert.equal(r.stderr, `${quoted.replace('file:///app/', pathToFileURL(root).href)}\n`);
   assert.equal(r.status, 0);
 });
+
+// Issue 15: every TypeScript example compiles as pasted into a module of its own (strict, NodeNext),
+// against the built declarations, on the TypeScript the project builds with.
+test('README: every ```ts example compiles on its own, strict', () => {
+  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.ok(blocks.length >= 2, 'TypeScript examples found');
+  const dir = mkdtempSync(join(tmpdir(), 'atexit-readme-ts-'));
+  try {
+    mkdirSync(join(dir, 'node_modules', '@types'), { recursive: true });
+    symlinkSync(root, join(dir, 'node_modules', 'atexit'), 'junction');
+    symlinkSync(join(root, 'node_modules', '@types', 'node'), join(dir, 'node_modules', '@types', 'node'), 'junction');
+    writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+    const files = blocks.map((code, i) => {
+      writeFileSync(join(dir, `example${i}.ts`), code);
+      return `example${i}.ts`;
+    });
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const options = ['--noEmit', '--strict', '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--types', 'node', '--pretty', 'false'];
+    const r = spawnSync(process.execPath, [tsc, ...options, ...files], { cwd: dir, encoding: 'utf8' });
+    const shown = r.stdout.replace(/^example(\d+)\.ts/gm, (_, i) => `[example ${i}: ${blocks[i].split('\n')[0]}] `);
+    assert.equal(shown, '');
+    assert.equal(r.status, 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -92,3 +92,36 @@ test('a stack that is not a string (Error.prepareStackTrace returning the frames
   }
   assert.deepEqual(printed, ['Exception ignored in atexit callback bad:\nError: boom']);
 });
+
+// Issue 15: a failure thrown by the call itself has no frame of the handler's: none of the
+// package's is shown instead. Under NODE_DEBUG=atexit the trace line says where the handler was
+// registered, which is all that can place an anonymous rejection or a bound class.
+for (const runtime of Object.keys(RUNTIMES)) {
+  for (const debug of ['', 'atexit']) {
+    test(`${runtime}${debug ? ', NODE_DEBUG=atexit' : ''}: a class behind bind() and an anonymous rejection: no package frame${debug ? '; the trace line names the registration site' : ''}`, () => {
+      const [command, args] = RUNTIMES[runtime](join(root, 'test/fixtures/report-nowhere.mjs'));
+      const r = spawnSync(command, args, { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_DEBUG: debug } });
+      assert.deepEqual([r.status, r.signal], [0, null], r.stderr);
+      const lines = r.stderr.trimEnd().split('\n').filter((line) => !/^ATEXIT \d+: /.test(line));
+      assert.deepEqual(lines.slice(0, 3), ['Exception ignored in atexit callback <anonymous>:', '{"code":42}', 'Exception ignored in atexit callback bound Bar:']);
+      assert.match(lines[3], /^TypeError: .*\bBar\b/);
+      // Bun adds a frame of its own for the constructor (`at Bar (unknown:1:11)`): not the package's.
+      assert.deepEqual(lines.slice(4).filter((line) => !(runtime === 'bun' && /^ {4}at Bar \(unknown:/.test(line))), [], r.stderr);
+      const traces = r.stderr.split('\n').filter((line) => /^ATEXIT \d+: /.test(line));
+      if (!debug) return assert.deepEqual(traces, []);
+      assert.equal(traces.length, 2, r.stderr);
+      assert.match(traces[0], /^ATEXIT \d+: <anonymous> failed \(registered at (file:\/\/)?\/.*report-nowhere\.mjs:7:\d+\) after /);
+      assert.match(traces[1], /^ATEXIT \d+: bound Bar failed \(registered at (file:\/\/)?\/.*report-nowhere\.mjs:6:\d+\) after /);
+    });
+  }
+}
+
+test('NODE_DEBUG=atexit: a handler registered while handlers run is said not to run; without it, nothing is said', () => {
+  for (const debug of ['atexit', '']) {
+    const r = spawnSync(process.execPath, [join(root, 'test/fixtures/register-late.mjs')], { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_DEBUG: debug } });
+    assert.deepEqual([r.status, r.signal, r.stdout], [0, null, 'early ran\n']);
+    const said = r.stderr.split('\n').filter((line) => / late /.test(line));
+    assert.equal(said.length, debug ? 1 : 0, r.stderr);
+    if (debug) assert.match(said[0], /^ATEXIT \d+: late was registered while handlers run: it will not run$/);
+  }
+});

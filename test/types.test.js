@@ -2,7 +2,7 @@
 // decorator at run time (test/fixtures/decorator.ts compiled by tsc, run as a child process).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,3 +97,46 @@ for (const [typescript, version] of VERSIONS.filter(([name]) => name !== 'typesc
     }
   });
 }
+
+// Issue 15: a consumer gets one declaration file per format (and the TypeScript < 5.4 variant),
+// with the public surface only.
+test('declarations: dist has one bundled file per format and the <5.4 variants, and no internal type', () => {
+  const files = readdirSync(join(root, 'dist')).filter((f) => /\.d\.c?ts$/.test(f)).sort();
+  assert.deepEqual(files, ['index-ts5.0.d.cts', 'index-ts5.0.d.ts', 'index.d.cts', 'index.d.ts']);
+  for (const file of files) {
+    const text = readFileSync(join(root, 'dist', file), 'utf8');
+    assert.doesNotMatch(text, /\b(Shared|Adapter|Registry|Host|Outcome|ExitRequest|Drain)\b/, file);
+    assert.doesNotMatch(text, /from '\.\.?\//, `${file} imports nothing of its own`);
+  }
+});
+
+// What an editor shows on hover for each export (TypeScript's language service): the whole text,
+// and only the tags written (an `@` inside an example must not start a tag of its own).
+test('hover: every export shows its whole TSDoc, with only @example and @throws tags and closed code fences', async () => {
+  const { default: ts } = await import('typescript');
+  const names = Object.keys(await import('atexit')).filter((name) => name !== 'default');
+  const text = `import * as atexit from 'atexit';\nimport main from 'atexit';\nmain;\n${names.map((name) => `atexit.${name};`).join('\n')}\n`;
+  const me = join(root, 'test', 'hover.ts');
+  const host = {
+    getScriptFileNames: () => [me],
+    getScriptVersion: () => '1',
+    getScriptSnapshot: (f) => (f === me ? ts.ScriptSnapshot.fromString(text) : ts.sys.fileExists(f) ? ts.ScriptSnapshot.fromString(ts.sys.readFile(f)) : undefined),
+    getCurrentDirectory: () => root,
+    getCompilationSettings: () => ({ module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, strict: true, types: [] }),
+    getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+    fileExists: (f) => f === me || ts.sys.fileExists(f),
+    readFile: (f) => (f === me ? text : ts.sys.readFile(f)),
+  };
+  const service = ts.createLanguageService(host);
+  assert.ok(names.length >= 8, names.join());
+  for (const name of [...names.map((n) => `atexit.${n}`), 'main']) {
+    const info = service.getQuickInfoAtPosition(me, text.indexOf(`\n${name};`) + name.length);
+    const docs = ts.displayPartsToString(info?.documentation ?? []);
+    assert.ok(docs.length > 20, `${name}: no documentation`);
+    for (const tag of info.tags ?? []) {
+      assert.ok(['example', 'throws'].includes(tag.name), `${name}: a stray tag @${tag.name}`);
+      const body = ts.displayPartsToString(tag.text ?? []);
+      if (tag.name === 'example') assert.equal(body.split('```').length % 2, 1, `${name}: an unclosed fence in @example:\n${body}`);
+    }
+  }
+});

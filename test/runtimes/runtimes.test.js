@@ -245,9 +245,9 @@ test('[graceful] atexit.exit(1.5), exit("3"), exit(NaN): refused with a RangeErr
   const r = await run('policy.mjs', { args: ['bad-code'] });
   assert.equal(
     r.stdout,
-    'RangeError: atexit.exit: the exit code must be an integer, got 1.5 (1 registered)\n' +
+    'RangeError: atexit.exit: the exit code must be an integer, got the number 1.5 (1 registered)\n' +
       'TypeError: atexit.exit: the exit code must be an integer, got the string "3" (1 registered)\n' +
-      'RangeError: atexit.exit: the exit code must be an integer, got NaN (1 registered)\n' +
+      'RangeError: atexit.exit: the exit code must be an integer, got the number NaN (1 registered)\n' +
       'handler {"reason":"natural","code":0}\n',
   );
   assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
@@ -256,7 +256,7 @@ test('[graceful] atexit.exit(1.5), exit("3"), exit(NaN): refused with a RangeErr
 test('[systemexit] process.exit(1.5) inside a handler: reported as that handler\'s error; the status stays 2', async () => {
   const r = await run('policy.mjs', { args: ['bad-exit'] });
   assert.equal(r.stdout, 'handler {"reason":"natural","code":2}\n');
-  assert.match(r.stderr, /^Exception ignored in atexit callback <anonymous>:\nRangeError: (process|Deno)\.exit: the exit code must be an integer, got 1\.5\n/);
+  assert.match(r.stderr, /^Exception ignored in atexit callback <anonymous>:\nRangeError: (process|Deno)\.exit: the exit code must be an integer, got the number 1\.5\n/);
   assert.deepEqual([r.status, r.signal], [2, null]);
 });
 
