@@ -5,8 +5,17 @@
 // the program asked for), closing (`s.closing`: the last act is decided and waits for output to
 // drain), and ended (the runtime is gone).
 import { raising } from './company.ts';
-import { ExitRequest, start, type Host, type Outcome, type Run } from './run.ts';
+import { ExitRequest, start, type Host, type Outcome, type Rules, type Run } from './run.ts';
 import { settle, type Ending, type Shared } from './state.ts';
+
+/**
+ * How long the same signal again counts as the same request (ms). Supervisors and process
+ * groups deliver one request as two signals (issue 14, measured): nodemon 15 ms apart,
+ * concurrently 18–37 ms after the terminal's, `node --watch` and `tsx watch` 0.3–1.3 ms. 100 ms
+ * is over twice the widest gap seen, and still far below the half second or more between two
+ * Ctrl+C a person presses on purpose.
+ */
+export const WINDOW = 100;
 
 /** What a runtime adapter lends to the policy. */
 export interface Adapter {
@@ -119,7 +128,7 @@ export function exiting(s: Shared, a: Adapter, ending: Ending): ExitRequest | un
     run.flush();
     outcome = run.outcome;
   } else {
-    outcome = start(s, a.host(), ending, false).outcome;
+    outcome = start(s, a.host(), ending, false).outcome; // the deadline only: the program is exiting now
   }
   if (s.closing === 'linger') s.closing = undefined;
   settle(s);
@@ -127,14 +136,20 @@ export function exiting(s: Shared, a: Adapter, ending: Ending): ExitRequest | un
 }
 
 /**
- * A terminating signal. The program's own listener makes it the program's to handle; during a
- * run or while closing it ends the program at once; otherwise (also while lingering after a run,
+ * A terminating signal. The program's own listener makes it the program's to handle. The same
+ * signal that began a run, again within `WINDOW`, is the same request delivered twice; otherwise
+ * during a run or while closing it ends the program at once; otherwise (also while lingering after a run,
  * which is when a signal sent during synchronous handlers arrives) the handlers registered now
  * run, awaited, and the program dies by it.
  */
 export function signalled(s: Shared, a: Adapter, signal: string): void {
+  const at = performance.now();
+  (s.heard ??= {})[signal] = at;
   if (a.listens(signal)) return; // handlers run at the real end, whatever the program does now
-  if (s.run || (s.closing && s.closing !== 'linger')) {
+  const run = s.run;
+  if (run || (s.closing && s.closing !== 'linger')) {
+    // The signal that began the run, again within WINDOW: one request delivered twice.
+    if (run?.ending.reason === 'signal' && run.ending.signal === signal && at - (plans.get(run)?.since ?? -Infinity) < WINDOW) return;
     s.closing = { kill: signal };
     return final(s, a);
   }
@@ -143,11 +158,33 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
   begin(s, a, { reason: 'signal', signal }, true, () => ({ kill: signal, last }));
 }
 
+/**
+ * What a run may be interrupted by. A SIGINT may stop a synchronous handler only when it is
+ * atexit's ending (the program has no listener of its own for it) and not within `WINDOW` of
+ * the last one heard: a supervisor's relayed copy of one Ctrl+C must not kill a handler. So a
+ * run begun by SIGINT, where the runtime can break on it, starts its handlers once that window
+ * has passed.
+ */
+function rules(s: Shared, a: Adapter, ending?: Ending, host?: Host): Rules {
+  return {
+    sigint: () => !a.listens('SIGINT') && !(performance.now() - (s.heard?.SIGINT ?? -Infinity) < WINDOW),
+    // As a genuine second SIGINT: what every run still holds runs now, then death by it.
+    interrupted: () => {
+      (s.heard ??= {}).SIGINT = performance.now();
+      for (let inner = s.run; inner && !inner.over; inner = s.run) inner.flush();
+      s.closing = { kill: 'SIGINT' };
+      final(s, a);
+    },
+    delay: host?.sigint && ending?.reason === 'signal' && ending.signal === 'SIGINT' ? WINDOW : 0,
+  };
+}
+
 function begin(s: Shared, a: Adapter, ending: Ending, wait: boolean, plan: Plan): Run {
   let run: Run | undefined;
-  const started = start(s, a.host(), ending, wait, () => {
+  const host = a.host();
+  const started = start(s, host, ending, wait, () => {
     if (run) conclude(s, a, run, plans.get(run)); // else it ended inside start(): concluded below
-  });
+  }, rules(s, a, ending, host));
   run = started;
   plans.set(started, { plan, since: performance.now() });
   if (started.over) conclude(s, a, started, plans.get(started));

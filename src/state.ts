@@ -43,6 +43,8 @@ export interface Shared {
    * one more turn to hear a signal that came during synchronous handlers (see ending.ts).
    */
   closing?: NonNullable<Act> | 'linger' | undefined;
+  /** When each signal was last heard (`performance.now()`), whoever handles it. */
+  heard?: Record<string, number> | undefined;
   /** Set while the runtime adapter's listeners are installed. */
   uninstall?: (() => void) | undefined;
 }

@@ -350,3 +350,52 @@ test('[pipe] process.stdout replaced by a plain object, process.stderr by a thro
   const r = await run('pipe.mjs', { args: ['odd'] });
   assert.deepEqual([r.stdout, r.stderr, r.status, r.signal], ['odd: 0\n', '', 0, null]);
 });
+
+// ---- A synchronous handler that does not return (issue 14 item 4), fixtures/spin.mjs ----
+
+test('[spin] a handler that spins at the natural end, deadline 300 ms: stopped and named, its finally skipped, the older ones skipped, status 0', async () => {
+  const started = performance.now();
+  const r = await run('spin.mjs', { args: ['deadline'], timeout: 10_000 });
+  assert.equal(r.stdout, 'newer {"reason":"natural","code":0}\n');
+  assert.equal(r.stderr, 'atexit: spinner was stopped after the deadline of 300 ms; the remaining handlers were skipped\n');
+  assert.deepEqual([r.status, r.signal], [0, null]);
+  assert.ok(performance.now() - started < 5_000);
+});
+
+test('[spin] a run begun by SIGINT, a handler that spins, a second SIGINT: it is interrupted and named, the older ones run, killed by SIGINT', { skip: deno && 'Deno ignores breakOnSigint' }, async () => {
+  const r = await run('spin.mjs', { args: ['sigint'], signals: ['SIGINT', 'SIGINT'], timeout: 8_000 });
+  assert.equal(r.stdout, 'READY\nnewer {"reason":"signal","signal":"SIGINT"}\nREADY\nolder\n');
+  assert.match(r.stderr, /^atexit: spinner was interrupted by SIGINT\n/);
+  assert.deepEqual([r.status, r.signal], [null, 'SIGINT']);
+});
+
+test('[spin] Deno: a run begun by SIGINT, a handler that spins: a second SIGINT cannot stop it, the deadline does', { skip: onlyDeno }, async () => {
+  const r = await run('spin.mjs', { args: ['sigint', '1000'], signals: ['SIGINT', 'SIGINT'], timeout: 8_000 });
+  assert.equal(r.stdout, 'READY\nnewer {"reason":"signal","signal":"SIGINT"}\nREADY\n');
+  assert.equal(r.stderr, 'atexit: spinner was stopped after the deadline of 1000 ms; the remaining handlers were skipped\n');
+  assert.deepEqual([r.status, r.signal], [null, 'SIGINT']);
+});
+
+test('[spin] one Ctrl+C relayed: SIGINT twice 1 ms apart, a handler that works 50 ms: it completes, nothing skipped, killed by SIGINT', async () => {
+  const [file, argv] = command(new URL('fixtures/spin.mjs', import.meta.url).pathname, ['relay']);
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: new URL('../..', import.meta.url) });
+  const out = { stdout: '', stderr: '' };
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (out.stderr += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk) => {
+    out.stdout += chunk;
+    if (out.stdout !== 'READY\n') return;
+    child.kill('SIGINT');
+    setTimeout(() => child.kill('SIGINT'), 1);
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 8_000); // fails rather than waits
+  const [status, signal] = await new Promise((resolve) => child.on('close', (...end) => resolve(end)));
+  clearTimeout(timer);
+  assert.equal(out.stdout, 'READY\nnewer {"reason":"signal","signal":"SIGINT"}\nwork done\nolder\n');
+  assert.deepEqual([out.stderr, status, signal], ['', null, 'SIGINT']);
+});
+
+test('[spin] the program listens to SIGINT itself: a SIGINT during a busy handler does not interrupt it, the program hears it, status 0', async () => {
+  const r = await run('spin.mjs', { args: ['listener'], signals: ['SIGINT'], timeout: 8_000 });
+  assert.equal(r.stdout, 'newer {"reason":"natural","code":0}\nREADY\nwork done\nolder\nprogram heard SIGINT\n');
+  assert.deepEqual([r.stderr, r.status, r.signal], ['', 0, null]);
+});
