@@ -45,6 +45,12 @@ export interface Adapter {
    * that is known.
    */
   kill(signal: string, survived: () => void): void;
+  /**
+   * A SIGINT stopped a handler (the host's watchdog took it, so no listener heard it): tells the
+   * policy, as the adapter's own listener would (`signalled`). Only where the host can break on
+   * SIGINT; kept out of here so that a browser bundle does not carry the signal policy.
+   */
+  interrupted?(s: Shared): void;
   /** The signals this runtime can listen to, by name, with their numbers. */
   signals(): Readonly<Record<string, number>>;
   /** A signal the runtime uses for something else now (Node's `--heapsnapshot-signal`), if any. */
@@ -285,7 +291,7 @@ function rules(s: Shared, a: Adapter, ending?: Ending, host?: Host): Rules {
   return {
     sigint: () => !a.listens('SIGINT') && !(performance.now() - (s.heard?.SIGINT ?? -Infinity) < WINDOW),
     // Heard as a genuine second SIGINT: the rest run without waiting, then death by it.
-    interrupted: () => signalled(s, a, 'SIGINT'),
+    interrupted: () => a.interrupted?.(s),
     delay: host?.sigint && ending?.reason === 'signal' && ending.signal === 'SIGINT' ? WINDOW : 0,
   };
 }

@@ -196,6 +196,7 @@ export const adapter: Adapter = {
   signals,
   reserved,
   shield,
+  interrupted: (s) => signalled(s, adapter, 'SIGINT'),
 };
 
 // Bun 1.x quirks, measured in docs/runtimes.md. Bun tells an unhandled rejection neither to
