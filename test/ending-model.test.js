@@ -1,0 +1,543 @@
+// Model-based test of the ending policy (src/ending.ts, with the run of src/run.ts): random
+// programs (registrations, then a timed sequence of events) run in-process against the real
+// policy, driven through a fake `Adapter` and `Host` on a virtual runtime (a clock and an event
+// loop stepped one task at a time, the last acts recorded, a switch for "the program listens to
+// this signal", a re-raise the runtime may ignore as PID 1 does), and against a small reference
+// model of SPEC.md §3 driven by the same fake runtime. Their traces (handler calls with what
+// `ending()` said, reports, notices, listeners installed and removed, last acts, how the program
+// ended) must be equal; the invariants of issue 17 are also checked on the real trace alone.
+//
+// The policy is bundled from src/ here by esbuild, with the timers, `performance` and `console`
+// it uses replaced by those of the virtual runtime (test/support/virtual-globals.js): the real
+// globals are never touched. Each case gets a fresh `Shared`.
+//
+// Virtual time: events happen at integer milliseconds plus a distinct binary fraction per event,
+// handlers await multiples of 10 ms and deadlines are 10k + 5 ms, so no two tasks of different
+// origins fall due at the same instant; tasks due together run in the order they were queued.
+//
+// `npm test` uses a fixed seed; `npm run fuzz` (scripts/fuzz.js) sets ATEXIT_FUZZ_SEED and
+// ATEXIT_FUZZ_RUNS for a longer run with a random seed.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import fc from 'fast-check';
+
+const seed = Number(process.env.ATEXIT_FUZZ_SEED ?? 20260102);
+const numRuns = Number(process.env.ATEXIT_FUZZ_RUNS ?? 1_000);
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const support = fileURLToPath(new URL('support/virtual-globals.js', import.meta.url));
+const bundled = await build({
+  stdin: {
+    contents: `export * from './src/ending.ts';
+      export { createRegistry } from './src/registry.ts';
+      export { ExitRequest } from './src/run.ts';
+      export { virtual } from ${JSON.stringify(support)};`,
+    resolveDir: root,
+    loader: 'ts',
+  },
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  inject: [support],
+  write: false,
+});
+const P = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString('base64')}`);
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const NUMBER = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGUSR2: 12 };
+/** Rules of the policy this model knows (issue 14 adds to them as its branches land). */
+const RULES = { pid1: false };
+
+// ---- programs ----
+const sig = fc.constantFrom(...SIGNALS);
+const code = fc.option(fc.integer({ min: 0, max: 9 }), { nil: undefined });
+const ms = fc.integer({ min: 1, max: 30 }).map((n) => n * 10);
+const behaviour = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant('return') }), weight: 4 },
+  { arbitrary: fc.record({ kind: fc.constant('throw') }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('exit'), code }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('request'), code }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('await'), ms }), weight: 4 },
+  { arbitrary: fc.record({ kind: fc.constant('awaitExit'), ms, code }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('never') }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('kill'), signal: sig }), weight: 1 },
+);
+const gap = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 400 }), weight: 3 }, { arbitrary: fc.integer({ min: 1, max: 40 }), weight: 1 });
+const event = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant('signal'), signal: sig, gap }), weight: 5 },
+  // the same signal as the previous one, a few ms later (a supervisor delivering one request twice)
+  { arbitrary: fc.record({ kind: fc.constant('again'), gap: fc.integer({ min: 0, max: 40 }) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('request'), code, gap }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('manual'), gap }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('exit'), code, gap }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('error'), gap }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant('drained'), gap }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant('pass'), gap }), weight: 1 },
+);
+const program = fc.record({
+  handlers: fc.array(behaviour, { maxLength: 6 }),
+  status: fc.constantFrom(0, 0, 3),
+  deadline: fc.constantFrom(Infinity, 45, 95, 205, 505),
+  listens: fc.subarray(SIGNALS, { maxLength: 1 }),
+  pid1: RULES.pid1 ? fc.boolean() : fc.constant(false),
+  events: fc.array(event, { maxLength: 8 }),
+});
+
+// ---- the virtual runtime ----
+/**
+ * Runs program `c` with `make(rt)` as the policy (the real one or the model) and returns the
+ * trace. The runtime behaves as Node does for what the policy sees: signals reach the policy
+ * while its listeners are installed, else take their default action (none for PID 1); an exit
+ * tells the policy (the 'exit' event) and ends with the status it asks for; once no ref'd task is
+ * left and the program's own work is over, the loop drains (beforeExit) and the program ends.
+ */
+function simulate(c, make) {
+  const trace = [];
+  const ids = new Map();
+  let seq = 0;
+  const tasks = [];
+  const rt = {
+    now: 0,
+    dead: false,
+    busy: true, // the program's own work keeps the loop alive until a 'drained' event (or the last event)
+    guarding: false,
+    installed: false,
+    status: c.status,
+    acts: [],
+    log: (line) => trace.push(`${rt.now} ${line}`),
+    timer(fn, delay) {
+      const task = { at: rt.now + Math.max(0, Number(delay) || 0), seq: seq++, fn, ref: true };
+      task.unref = () => ((task.ref = false), task);
+      task.hasRef = () => task.ref;
+      task.refresh = () => task;
+      tasks.push(task);
+      return task;
+    },
+    cancel(task) {
+      const i = tasks.indexOf(task);
+      if (i >= 0) tasks.splice(i, 1);
+    },
+    notice(text) {
+      const kind = /deadline/.test(text) ? 'deadline' : /cannot be awaited/.test(text) ? 'not awaited' : text;
+      rt.log(`notice ${kind}`);
+    },
+    install() {
+      rt.installed = true;
+      rt.log('install');
+    },
+    uninstall() {
+      rt.installed = false;
+      rt.log('uninstall');
+    },
+    die(how) {
+      rt.dead = true;
+      rt.log(`end ${how}`);
+    },
+    /** A signal reaching the process. */
+    deliver(signal) {
+      if (rt.dead) return;
+      if (rt.installed) return policy.signalled(signal);
+      if (c.listens.includes(signal)) return; // the program's own listener
+      if (c.pid1) return rt.log(`ignored ${signal}`);
+      rt.die(`signal ${signal}`);
+    },
+    /** The runtime ends the program: `process.exit()`, an uncaught error, the end of the loop. */
+    exit(code, error = false) {
+      if (rt.dead) return;
+      const status = error ? 1 : (code ?? rt.status);
+      const asked = rt.installed ? policy.exiting(error ? { reason: 'error', error: 'boom' } : { reason: 'exit', code: status }) : undefined;
+      rt.die(`exit ${asked?.code ?? status}`);
+    },
+    /** `process.exit` as a handler sees it: a SystemExit inside the guard, else the real exit. */
+    exitFn(code) {
+      if (rt.guarding) throw policy.exitRequest(code);
+      rt.exit(code);
+    },
+    /** The adapter's last acts. */
+    act: {
+      exit(code) {
+        if (rt.guarding) throw policy.exitRequest(code);
+        rt.acts.push(`exit ${code}`);
+        rt.log(`act exit ${code}`);
+        rt.exit(code);
+      },
+      kill(signal) {
+        rt.acts.push(`kill ${signal}`);
+        rt.log(`act kill ${signal}`);
+        rt.deliver(signal);
+      },
+    },
+    idOf: (func) => ids.get(func),
+  };
+  const policy = make(rt, c);
+
+  const handler = (id, b) => {
+    const func = () => {
+      rt.log(`call ${id} ${show(policy.describe())}`);
+      switch (b.kind) {
+        case 'throw':
+          throw new Error(`handler ${id}`);
+        case 'exit':
+          return rt.exitFn(b.code);
+        case 'request':
+          return policy.request(b.code);
+        case 'await':
+          return { then: (ok) => void rt.timer(() => ok(), b.ms) };
+        case 'awaitExit':
+          return { then: () => void rt.timer(() => rt.exitFn(b.code), b.ms) };
+        case 'never':
+          return { then: () => {} };
+        case 'kill':
+          rt.timer(() => rt.deliver(b.signal), 0);
+          return undefined;
+        default:
+          return undefined;
+      }
+    };
+    ids.set(func, id);
+    return func;
+  };
+  c.handlers.forEach((b, id) => policy.register(handler(id, b)));
+
+  let t = 0;
+  let last = 'SIGINT';
+  c.events.forEach((e, j) => {
+    t += e.gap;
+    const at = t + (j + 1) / 256;
+    const signal = e.kind === 'signal' ? (last = e.signal) : last;
+    const fire = () => {
+      if (rt.dead) return;
+      rt.log(`event ${e.kind}${e.kind === 'signal' || e.kind === 'again' ? ` ${signal}` : ''}${'code' in e ? ` ${e.code}` : ''}`);
+      if (e.kind === 'signal' || e.kind === 'again') rt.deliver(signal);
+      else if (e.kind === 'request') policy.request(e.code);
+      else if (e.kind === 'manual') policy.manual();
+      else if (e.kind === 'exit') rt.exit(e.code);
+      else if (e.kind === 'error') rt.exit(1, true);
+      else if (e.kind === 'drained') rt.busy = false;
+    };
+    const task = rt.timer(() => {
+      fire();
+      if (j === c.events.length - 1) rt.busy = false;
+    }, 0);
+    task.at = at;
+    task.ref = false; // an outside event does not keep the loop alive
+  });
+  if (c.events.length === 0) rt.busy = false;
+
+  for (let steps = 0; !rt.dead; steps++) {
+    if (steps > 10_000) throw new Error('ending-model: the virtual loop does not end');
+    if (!rt.busy && !tasks.some((task) => task.ref)) {
+      // The loop drained: Node emits 'beforeExit', then 'exit' if nothing was queued meanwhile.
+      if (rt.installed) policy.drained();
+      if (rt.dead || tasks.some((task) => task.ref)) continue;
+      rt.exit(undefined);
+      break;
+    }
+    let next = 0;
+    for (let i = 1; i < tasks.length; i++) {
+      if (tasks[i].at < tasks[next].at || (tasks[i].at === tasks[next].at && tasks[i].seq < tasks[next].seq)) next = i;
+    }
+    const [task] = tasks.splice(next, 1);
+    rt.now = Math.max(rt.now, task.at);
+    task.fn();
+  }
+  return { trace, acts: rt.acts };
+}
+
+const show = (ending) => {
+  if (!ending) return '-';
+  const { reason, code, signal } = ending;
+  return reason + (signal ? ` ${signal}` : code !== undefined ? ` ${code}` : '');
+};
+
+// ---- the real policy ----
+function real(rt, c) {
+  const s = {
+    version: 2,
+    registry: P.createRegistry(),
+    options: { deadline: c.deadline, reporter: ({ handler }) => rt.log(`report ${rt.idOf(handler)}`) },
+  };
+  const host = {
+    trace: undefined,
+    guard(body) {
+      if (rt.guarding) return body([rt.exitFn]);
+      rt.guarding = true;
+      try {
+        return body([rt.exitFn]);
+      } finally {
+        rt.guarding = false;
+      }
+    },
+  };
+  const a = {
+    host: () => host,
+    status: () => rt.status,
+    listens: (signal) => c.listens.includes(signal),
+    drain: (_ms, then) => then(),
+    later: (fn) => void rt.timer(fn, 0),
+    exit: (code) => rt.act.exit(code),
+    kill: (signal) => rt.act.kill(signal),
+  };
+  P.virtual.runtime = rt;
+  // Other copies of atexit running for a signal are announced on globalThis (company.ts): none here.
+  delete globalThis[Symbol.for('atexit.raising')];
+  return {
+    register(func) {
+      s.registry.add(func, undefined);
+      s.uninstall ??= (rt.install(), () => rt.uninstall());
+    },
+    signalled: (signal) => P.signalled(s, a, signal),
+    request: (code) => P.request(s, a, code),
+    manual: () => void P.manual(s, a),
+    drained: () => P.drained(s, a),
+    exiting: (ending) => P.exiting(s, a, ending),
+    describe: () => P.describeEnding(s, a),
+    exitRequest: (code) => new P.ExitRequest(code),
+  };
+}
+
+// ---- the reference model ----
+class SystemExit {
+  constructor(code) {
+    this.code = code;
+  }
+}
+
+/**
+ * SPEC.md §3 as a small state machine: idle (handlers registered or not), runs (the innermost
+ * one's ending, the exit a handler asked for; a run takes the newest registration left, so a
+ * `runExitFuncs()` from other code while a run awaits runs the older ones, as in CPython; the
+ * end of any run empties the registry), closing (a last act decided, performed one turn later),
+ * lingering (the listeners stay one turn after a run that ends nothing), and the end.
+ */
+function model(rt, c) {
+  let stack = [];
+  let epoch = 0; // bumped when a run ends and empties the registry
+  let run; // the innermost run: { ending, outer, exit, then, late, ticket, timer, begun, wait, concluding, over, epoch }
+  let closing; // { exit } | { kill } | 'linger'
+
+  const settle = () => {
+    if (!stack.length && !run && !closing && rt.installed) rt.uninstall();
+  };
+  const status = () => rt.status;
+
+  function begin(ending, then, wait = true) {
+    const r = { ending, outer: run, exit: undefined, then, late: false, ticket: 0, timer: undefined, begun: rt.now, wait, concluding: wait, over: false, epoch };
+    run = r;
+    step(r);
+    return r;
+  }
+  /** Calls the registrations left, newest first, until one must be awaited. */
+  function step(r) {
+    rt.guarding = true;
+    try {
+      while (stack.length && r.epoch === epoch && !r.over) {
+        const func = stack.pop();
+        let value;
+        try {
+          value = func();
+        } catch (error) {
+          if (error instanceof SystemExit) r.exit = error;
+          else rt.log(`report ${rt.idOf(func)}`);
+          continue;
+        }
+        if (typeof value?.then !== 'function') continue;
+        if (!r.wait) {
+          rt.log('notice not awaited');
+          value.then(
+            () => {},
+            () => {},
+          );
+          continue;
+        }
+        const ticket = ++r.ticket;
+        value.then(() => {
+          if (ticket === r.ticket && !r.over) step(r);
+        });
+        if (r.timer === undefined && c.deadline !== Infinity) {
+          r.timer = rt.timer(() => {
+            rt.log('notice deadline');
+            r.late = true;
+            finish(r);
+          }, c.deadline - (rt.now - r.begun));
+        }
+        return;
+      }
+    } finally {
+      rt.guarding = false;
+    }
+    finish(r);
+  }
+  function finish(r) {
+    if (r.over) return;
+    r.over = true;
+    if (r.timer) rt.cancel(r.timer);
+    stack = [];
+    epoch++;
+    if (run === r) {
+      let outer = r.outer;
+      while (outer?.over) outer = outer.outer;
+      run = outer;
+    }
+    if (r.concluding) conclude(r);
+  }
+  function flush(r) {
+    r.concluding = false;
+    r.wait = false;
+    r.ticket++;
+    if (r.timer) rt.cancel(r.timer);
+    step(r);
+  }
+  /** A run is over: an exit asked for during it wins; otherwise what began the run decides. */
+  function conclude(r) {
+    if (r.exit) {
+      settle();
+      return rt.act.exit(r.exit.code);
+    }
+    const act = r.then(r);
+    if (act) {
+      closing = act;
+      rt.timer(final, 0);
+    } else if (closing || stack.length || run) {
+      settle();
+    } else {
+      closing = 'linger';
+      rt.timer(() => {
+        if (closing === 'linger') closing = undefined;
+        settle();
+      }, 0);
+    }
+  }
+  function final() {
+    const act = closing;
+    if (!act || act === 'linger') return;
+    closing = undefined;
+    settle();
+    if ('kill' in act) {
+      if (rt.installed) rt.uninstall();
+      rt.act.kill(act.kill);
+    } else {
+      rt.act.exit(act.exit);
+    }
+  }
+
+  return {
+    register(func) {
+      stack.push(func);
+      if (!rt.installed) rt.install();
+    },
+    signalled(signal) {
+      if (c.listens.includes(signal)) return;
+      if (run || (closing && closing !== 'linger')) {
+        closing = { kill: signal };
+        return final();
+      }
+      begin({ reason: 'signal', signal }, () => ({ kill: signal }));
+    },
+    request(code) {
+      if (run) run.exit = new SystemExit(code);
+      else begin({ reason: 'exit', code: code ?? status() }, () => ({ exit: code }));
+    },
+    manual() {
+      begin({ reason: 'manual' }, () => undefined);
+    },
+    drained() {
+      if (closing) return;
+      if (run) {
+        const r = run;
+        flush(r);
+        return conclude(r);
+      }
+      if (!stack.length) return settle();
+      begin({ reason: 'natural', code: status() }, (r) => (r.late ? { exit: undefined } : undefined));
+    },
+    exiting(ending) {
+      let r = run;
+      if (r) {
+        if (ending.reason === 'exit') r.exit = new SystemExit(ending.code);
+        flush(r);
+      } else {
+        r = begin(ending, undefined, false);
+      }
+      if (closing === 'linger') closing = undefined;
+      settle();
+      return r.exit;
+    },
+    describe() {
+      if (!run) return undefined;
+      const { ending, exit } = run;
+      if (exit && (ending.reason === 'exit' || ending.reason === 'natural')) return { reason: ending.reason, code: exit.code ?? status() };
+      return ending;
+    },
+    exitRequest: (code) => new SystemExit(code),
+  };
+}
+
+// ---- invariants on the real trace alone (issue 17) ----
+function invariants(c, { trace, acts }) {
+  const lines = trace.map((line) => line.split(' '));
+  const calls = lines.filter((l) => l[1] === 'call').map((l) => Number(l[2]));
+  // Each registration runs at most once, newest first (nothing is registered after the start).
+  assert.equal(new Set(calls).size, calls.length, 'a registration ran twice');
+  for (let i = 1; i < calls.length; i++) assert.ok(calls[i] < calls[i - 1], 'not LIFO');
+  // The program ended, once, and nothing happened after.
+  const ends = trace.filter((line) => / end /.test(line));
+  assert.equal(ends.length, 1, 'the program must end exactly once');
+  assert.match(trace.at(-1), / end /, 'something happened after the end');
+  // At most one last act took effect, and it is the last thing before the end.
+  assert.ok(acts.length <= 1, `more than one last act: ${acts}`);
+  const end = ends[0].split(' ').slice(2).join(' ');
+  if (acts.length === 1) {
+    const act = acts[0];
+    const i = trace.findIndex((line) => line.endsWith(`act ${act}`));
+    assert.ok(trace.slice(i + 1, -1).every((line) => !/ call /.test(line)), 'a handler ran after the last act');
+    if (act.startsWith('kill')) assert.equal(end, `signal ${act.slice(5)}`);
+  }
+  // A signal the program listens to is never the ending.
+  for (const signal of c.listens) assert.notEqual(end, `signal ${signal}`, 'a signal the program listens to ended it');
+  // Every registration ran unless the deadline passed, or a second signal cut the run short.
+  const cut = trace.some((line) => / notice deadline/.test(line)) || acts.some((act) => act.startsWith('kill')) || /signal/.test(end);
+  if (!cut && calls.length !== c.handlers.length) {
+    const ran = new Set(calls);
+    const missing = c.handlers.map((_, id) => id).filter((id) => !ran.has(id));
+    assert.fail(`handlers ${missing} never ran`);
+  }
+  // The listeners are gone by the end unless a handler is still registered, running or closing:
+  // every install is undone, except when the program ended while something still held them.
+  const installs = trace.filter((line) => / install$/.test(line)).length;
+  const uninstalls = trace.filter((line) => / uninstall$/.test(line)).length;
+  assert.ok(uninstalls <= installs && installs - uninstalls <= 1, 'listeners installed twice or removed twice');
+}
+
+const replay = (c) => JSON.stringify(c, (_, v) => (v === Infinity ? 'Infinity' : v));
+
+// ATEXIT_MODEL_CASE='<json>' prints both traces of one program (a counterexample) and checks it.
+if (process.env.ATEXIT_MODEL_CASE) {
+  test('one program', () => {
+    const c = JSON.parse(process.env.ATEXIT_MODEL_CASE, (_, v) => (v === 'Infinity' || v === 'Number.POSITIVE_INFINITY' ? Infinity : v));
+    const got = simulate(c, real);
+    const want = simulate(c, model);
+    console.log(`real:\n  ${got.trace.join('\n  ')}\nmodel:\n  ${want.trace.join('\n  ')}`);
+    assert.deepEqual(got.trace, want.trace);
+    invariants(c, got);
+  });
+}
+
+test(`random endings match the model of the policy (seed ${seed}, ${numRuns} runs)`, () => {
+  try {
+    fc.assert(
+      fc.property(program, (c) => {
+        const got = simulate(c, real);
+        const want = simulate(c, model);
+        assert.deepEqual(got.trace, want.trace, replay(c));
+        invariants(c, got);
+      }),
+      { seed, numRuns, endOnFailure: false },
+    );
+  } finally {
+    P.virtual.runtime = undefined;
+  }
+});
