@@ -582,6 +582,10 @@ test(`random endings match the model of the policy (seed ${seed}, ${numRuns} run
       }),
       { seed, numRuns, endOnFailure: false },
     );
+  } catch (error) {
+    // node --test prints the message only: add what failed inside the property.
+    if (error?.cause?.message) error.message += `\n${error.cause.message.slice(0, 3000)}`;
+    throw error;
   } finally {
     P.virtual.runtime = undefined;
   }
