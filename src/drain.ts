@@ -16,7 +16,7 @@ export const MAX_DELAY = 2 ** 31 - 1;
  */
 export function drainStreams(streams: readonly unknown[], ms: number, then: () => void): void {
   // Every stream, also one with nothing waiting: a failed write emits its error a tick later.
-  for (const stream of streams) guard(stream);
+  guardStreams(streams);
   const waits = streams.map(flushed).filter((wait) => wait !== undefined);
   if (waits.length === 0) return then();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -34,13 +34,19 @@ export function drainStreams(streams: readonly unknown[], ms: number, then: () =
 /** Streams whose next error is taken already: one listener each, however many ends are drained. */
 const guarded = new WeakSet<object>();
 
-function guard(stream: unknown): void {
-  try {
-    if (typeof stream !== 'object' || stream === null || guarded.has(stream)) return;
-    (stream as { once(event: string, listener: () => void): void }).once('error', () => {});
-    guarded.add(stream);
-  } catch {
-    // not an emitter, or a hostile one
+/**
+ * Takes the next `error` each of `streams` emits (EPIPE: the reader went away), which would
+ * otherwise be an uncaught exception; a stream emits at most one. Never throws.
+ */
+export function guardStreams(streams: readonly unknown[]): void {
+  for (const stream of streams) {
+    try {
+      if (typeof stream !== 'object' || stream === null || guarded.has(stream)) continue;
+      (stream as { once(event: string, listener: () => void): void }).once('error', () => {});
+      guarded.add(stream);
+    } catch {
+      // not an emitter, or a hostile one
+    }
   }
 }
 

@@ -5,8 +5,18 @@
 // the program asked for), closing (`s.closing`: the last act is decided and waits for output to
 // drain), and ended (the runtime is gone).
 import { raising } from './company.ts';
+import { nameOf, write } from './report.ts';
 import { ExitRequest, start, type Host, type Outcome, type Run } from './run.ts';
 import { settle, type Ending, type Shared } from './state.ts';
+
+/**
+ * How long the same signal again counts as the same request (ms). Supervisors and process
+ * groups deliver one request as two signals (issue 14, measured): nodemon 15 ms apart,
+ * concurrently 18–37 ms after the terminal's, `node --watch` and `tsx watch` 0.3–1.3 ms. 100 ms
+ * is over twice the widest gap seen, and still far below the half second or more between two
+ * Ctrl+C a person presses on purpose.
+ */
+export const WINDOW = 100;
 
 /** What a runtime adapter lends to the policy. */
 export interface Adapter {
@@ -27,7 +37,69 @@ export interface Adapter {
   later(fn: () => void): void;
   /** The last acts. `exit(undefined)` keeps the status the program would have had. */
   exit(code: number | undefined): void;
-  kill(signal: string): void;
+  /**
+   * Re-raises `signal` (our listeners are gone) so that the runtime's default action ends the
+   * program. When it does not (PID 1 in a PID namespace, where the kernel drops it; a signal
+   * the process ignores; a runtime that cannot send it), calls `survived` once, as soon as
+   * that is known.
+   */
+  kill(signal: string, survived: () => void): void;
+  /** The signals this runtime can listen to, by name, with their numbers. */
+  signals(): Readonly<Record<string, number>>;
+  /** A signal the runtime uses for something else now (Node's `--heapsnapshot-signal`), if any. */
+  reserved(): string | undefined;
+  /**
+   * From now on an error stdout or stderr emits (EPIPE: the reader went away) is taken, so what
+   * a handler writes cannot crash the ending or change its status. Never throws.
+   */
+  shield(): void;
+}
+
+/** Linux's numbers for the signals an adapter may not be able to look up. */
+export const LINUX_SIGNALS: Readonly<Record<string, number>> = {
+  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
+  SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16,
+  SIGCHLD: 17, SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23,
+  SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
+};
+
+/** Signals that are endings unless the runtime lacks them or uses one for something else. */
+const DEFAULT_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGUSR2', 'SIGBREAK'];
+
+/** Signals atexit never listens to, and why. */
+const REFUSED: Record<string, string> = {
+  SIGKILL: 'it cannot be caught',
+  SIGSTOP: 'it cannot be caught',
+  SIGSEGV: 'a fault: a listener would return to the faulting code and loop forever',
+  SIGBUS: 'a fault: a listener would return to the faulting code and loop forever',
+  SIGFPE: 'a fault: a listener would return to the faulting code and loop forever',
+  SIGILL: 'a fault: a listener would return to the faulting code and loop forever',
+  SIGUSR1: 'it starts the inspector (the debugger)',
+  SIGPIPE: 'a broken pipe is not an ending (the runtime ignores it)',
+  SIGPROF: 'profilers use it',
+  SIGTRAP: 'debuggers use it',
+};
+
+/** The signals atexit treats as endings now: the configured list, or the platform's defaults. */
+export function listened(s: Shared, a: Adapter): string[] {
+  const chosen = s.options.signals;
+  if (chosen) return [...chosen];
+  const known = a.signals();
+  const reserved = a.reserved();
+  return DEFAULT_SIGNALS.filter((signal) => Object.hasOwn(known, signal) && signal !== reserved);
+}
+
+/** Checks `configure({ signals })`: an array of names the runtime knows and atexit may take. */
+export function checkSignals(value: unknown, a: Adapter): string[] {
+  if (!Array.isArray(value) || !value.every((name) => typeof name === 'string')) {
+    throw new TypeError('atexit.configure: signals must be an array of signal names, such as ["SIGINT", "SIGTERM", "SIGQUIT"]');
+  }
+  const known = a.signals();
+  for (const name of value as string[]) {
+    if (Object.hasOwn(REFUSED, name)) throw new TypeError(`atexit.configure: signals cannot include ${name}: ${REFUSED[name]}`);
+    if (!Object.hasOwn(known, name)) throw new TypeError(`atexit.configure: unknown signal ${JSON.stringify(name)} (not a signal this runtime knows)`);
+  }
+  return [...new Set(value as string[])];
 }
 
 /**
@@ -76,6 +148,8 @@ export function request(s: Shared, a: Adapter, code: number | undefined): void {
     s.run.outcome.exit = new ExitRequest(code);
     return;
   }
+  s.cause = undefined;
+  a.shield();
   begin(s, a, { reason: 'exit', code: code ?? a.status() }, true, () => ({ exit: code }));
 }
 
@@ -86,12 +160,18 @@ export function manual(s: Shared, a: Adapter): Run {
 
 /**
  * The event loop drained. Returns true when a run now waits, so a runtime that asks for it
- * (Deno's `beforeunload`) keeps the loop going. A run already waiting then can never settle
- * (nothing is left that could settle it): what it still holds runs now, and it ends as planned.
+ * (Deno's `beforeunload`) keeps the loop going. The promise a run awaits then can never settle
+ * (nothing is left that could settle it; the deadline's timer does not count): the run goes on
+ * without it, and the loop drains again if a later one cannot settle either.
  */
 export function drained(s: Shared, a: Adapter, code = a.status()): boolean {
   if (s.closing) return false;
   const run = s.run;
+  if (run?.awaiting) {
+    write(`atexit: ${nameOf(run.awaiting)}'s promise can no longer settle (nothing is left in the event loop); going on without it`);
+    run.skip();
+    return s.run !== undefined || s.closing !== undefined;
+  }
   if (run) {
     run.flush();
     conclude(s, a, run, plans.get(run));
@@ -101,6 +181,8 @@ export function drained(s: Shared, a: Adapter, code = a.status()): boolean {
     settle(s);
     return false;
   }
+  s.cause = undefined;
+  a.shield();
   begin(s, a, { reason: 'natural', code }, true, (outcome) => (outcome.late ? { exit: undefined } : undefined));
   return s.run !== undefined || s.closing !== undefined;
 }
@@ -111,6 +193,7 @@ export function drained(s: Shared, a: Adapter, code = a.status()): boolean {
  * waiting. Returns the exit a handler asked for, if any: the adapter makes it the status.
  */
 export function exiting(s: Shared, a: Adapter, ending: Ending): ExitRequest | undefined {
+  a.shield();
   let outcome: Outcome;
   const run = s.run;
   if (run) {
@@ -127,20 +210,52 @@ export function exiting(s: Shared, a: Adapter, ending: Ending): ExitRequest | un
 }
 
 /**
- * A terminating signal. The program's own listener makes it the program's to handle; during a
- * run or while closing it ends the program at once; otherwise (also while lingering after a run,
- * which is when a signal sent during synchronous handlers arrives) the handlers registered now
- * run, awaited, and the program dies by it.
+ * A terminating signal. The program's own listener makes it the program's to handle. The same
+ * signal again within `WINDOW` of the one that began (or last changed) the ending is the same
+ * request, delivered twice: nothing changes. Otherwise, during a run, waiting stops, the
+ * remaining handlers run without waiting, and the program dies by it; while closing it ends the
+ * program at once; else (also while lingering after a run, which is when a signal sent during
+ * synchronous handlers arrives) the handlers registered now run, awaited, and it dies by it.
  */
 export function signalled(s: Shared, a: Adapter, signal: string): void {
+  const at = performance.now();
+  (s.heard ??= {})[signal] = at;
   if (a.listens(signal)) return; // handlers run at the real end, whatever the program does now
-  if (s.run || (s.closing && s.closing !== 'linger')) {
+  const run = s.run;
+  if (run || (s.closing && s.closing !== 'linger')) {
+    const cause = s.cause;
+    if (cause?.signal === signal && at - cause.at < WINDOW) return;
+    s.cause = { signal, at };
+    if (run) return cut(s, a, run, signal);
     s.closing = { kill: signal };
     return final(s, a);
   }
+  s.cause = { signal, at };
+  a.shield();
   // Other copies of atexit (any major) may run for the same signal: the last to finish re-raises.
   const last = raising(signal);
   begin(s, a, { reason: 'signal', signal }, true, () => ({ kill: signal, last }));
+}
+
+/**
+ * A genuine second signal while handlers run: what every run still holds runs now, without
+ * waiting, and the program then dies by that signal once output is out.
+ */
+function cut(s: Shared, a: Adapter, run: Run, signal: string): void {
+  const name = run.awaiting && nameOf(run.awaiting);
+  write(`atexit: a second ${signal}: ${name ? `not awaiting ${name}; ` : ''}the remaining handlers run without waiting`);
+  let outer = run;
+  while (outer.outer) outer = outer.outer;
+  // Innermost first: a run started by a handler (runExitFuncs()) ends before the one around it.
+  for (let inner = s.run; inner && !inner.over; inner = s.run) {
+    inner.flush();
+    if (!inner.over) break; // cannot happen: a flushed run ends inside flush()
+  }
+  const planned = plans.get(outer);
+  // A run begun by another signal no longer re-raises that one: withdraw its claim.
+  const act = planned?.plan(outer.outcome);
+  if (act && 'kill' in act) act.last?.();
+  close(s, a, { kill: signal }, planned?.since ?? performance.now());
 }
 
 function begin(s: Shared, a: Adapter, ending: Ending, wait: boolean, plan: Plan): Run {
@@ -211,7 +326,9 @@ function final(s: Shared, a: Adapter): void {
     s.uninstall = undefined;
     uninstall?.();
     if (act.last?.() === false) return; // another copy still runs for this signal: it re-raises
-    a.kill(act.kill);
+    const signal = act.kill;
+    // The re-raise did not end the program (PID 1, an ignored signal): end as a shell reports it.
+    a.kill(signal, () => a.exit(128 + (a.signals()[signal] ?? 0)));
   } else {
     a.exit(act.exit);
   }

@@ -11,7 +11,7 @@
  * @module
  */
 import { MAX_DELAY } from './drain.ts';
-import { checkCode, describeEnding, manual, request } from './ending.ts';
+import { checkCode, checkSignals, describeEnding, listened, manual, request } from './ending.ts';
 import type { Handler } from './registry.ts';
 import { ExitRequest } from './run.ts';
 import { adapter, install } from './runtime.ts';
@@ -177,21 +177,28 @@ export function ending(): Ending | undefined {
 
 /**
  * Reads and changes the settings shared by every copy of the package: the `deadline` for
- * async handlers (ms, default 10 000) and the `reporter` that receives failures.
+ * async handlers (ms, default 10 000), the `reporter` that receives failures, and the
+ * `signals` treated as endings (default: SIGHUP, SIGINT, SIGTERM and SIGUSR2 on POSIX systems;
+ * SIGHUP, SIGINT, SIGBREAK on Windows; no effect in browsers).
  *
+ * @throws {TypeError} for an unknown option, a wrong value, or a signal that is unknown or
+ * that atexit never takes (SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGUSR1, SIGPIPE, …).
  * @example
  * ```ts
  * atexit.configure({ deadline: 5_000, reporter: ({ message, error }) => log.error(message, error) });
+ * atexit.configure({ signals: [...atexit.configure().signals, 'SIGQUIT'] });
  * ```
  */
 export function configure(options: Partial<Options> = {}): Options {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`atexit.configure: expected an options object, got ${describeValue(options)}`);
   }
-  const current = shared().options;
+  const s = shared();
+  const current = s.options;
   for (const key of Object.keys(options)) {
-    if (key !== 'deadline' && key !== 'reporter') throw new TypeError(`atexit.configure: unknown option ${JSON.stringify(key)}; the options are deadline and reporter`);
+    if (key !== 'deadline' && key !== 'reporter' && key !== 'signals') throw new TypeError(`atexit.configure: unknown option ${JSON.stringify(key)}; the options are deadline, reporter and signals`);
   }
+  const signals = Object.hasOwn(options, 'signals') ? checkSignals(options.signals, adapter) : undefined;
   const { deadline = current.deadline, reporter = current.reporter } = options;
   if (typeof deadline !== 'number' || !(deadline > 0)) {
     throw new TypeError(`atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got ${describeValue(deadline)}`);
@@ -202,7 +209,15 @@ export function configure(options: Partial<Options> = {}): Options {
   }
   if (typeof reporter !== 'function') throw new TypeError(`atexit.configure: reporter must be a function, got ${describeValue(reporter)}`);
   Object.assign(current, { deadline, reporter });
-  return { ...current };
+  if (signals && signals.join() !== listened(s, adapter).join()) {
+    current.signals = signals;
+    // Listening already: listen to the new list instead.
+    if (s.uninstall) {
+      s.uninstall();
+      s.uninstall = install(s);
+    }
+  }
+  return { deadline, reporter, signals: listened(s, adapter) };
 }
 
 

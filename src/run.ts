@@ -29,6 +29,11 @@ export interface Host {
   guard<T>(body: (exits: readonly unknown[]) => T): T;
   /** Prefix of `NODE_DEBUG=atexit` lines, such as `ATEXIT 1234:`; undefined when off. */
   trace?: string | undefined;
+  /**
+   * Calls `fn` after `ms` with a timer that does not keep the program alive (the deadline must
+   * never be what keeps it running); returns what cancels it. Without it, a plain setTimeout.
+   */
+  timer?(fn: () => void, ms: number): () => void;
 }
 
 export interface Outcome {
@@ -44,6 +49,8 @@ export interface Run {
   /** The run this one started inside of (`runExitFuncs()` called by a handler), if any. */
   readonly outer: Run | undefined;
   over: boolean;
+  /** The handler whose promise is being awaited, if any. */
+  awaiting: Handler | undefined;
   /** Settles after the last handler (or the deadline); never rejects. */
   readonly done: Promise<Outcome>;
   /**
@@ -51,6 +58,11 @@ export interface Run {
    * is ending the program now, by itself.
    */
   flush(): void;
+  /**
+   * Stops waiting for the promise being awaited (nothing is left that could settle it) and goes
+   * on with the rest, awaiting them as before.
+   */
+  skip(): void;
 }
 
 /**
@@ -64,12 +76,11 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   const outcome: Outcome = {};
   const begun = performance.now();
   let waiting = 0; // bumped to abandon the promise being awaited
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let current: Handler; // the handler being awaited
+  let cancel: (() => void) | undefined; // the deadline's timer
   let settle!: (outcome: Outcome) => void;
   let flushed = false; // the runtime took over the ending (see flush)
   const done = new Promise<Outcome>((resolve) => (settle = resolve));
-  const run: Run = { outcome, ending, outer: s.run, over: false, done, flush };
+  const run: Run = { outcome, ending, outer: s.run, over: false, awaiting: undefined, done, flush, skip };
   s.run = run;
 
   // NODE_DEBUG=atexit: one line per handler, with how it ended and how long it took.
@@ -84,7 +95,8 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   const finish = (): void => {
     if (run.over) return;
     run.over = true;
-    clearTimeout(timer);
+    run.awaiting = undefined;
+    cancel?.();
     entries.end();
     if (s.run === run) {
       // Back to the innermost run still going, if any.
@@ -114,6 +126,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     whenSettled(value, then, (failed, error) => {
       if (!later) now ??= { failed, error };
       else if (ticket === waiting && !run.over) {
+        run.awaiting = undefined;
         settled(failed, error);
         step();
       }
@@ -124,19 +137,26 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
       settled(now.failed, now.error);
       return false;
     }
-    current = func;
+    run.awaiting = func;
     const { deadline } = s.options;
-    if (timer === undefined && deadline !== Infinity) {
-      const armed = setTimeout(() => {
-        write(`atexit: deadline of ${deadline} ms passed while awaiting ${nameOf(current)}; the remaining handlers were skipped`);
+    if (cancel === undefined && deadline !== Infinity) {
+      const expire = (): void => {
+        write(`atexit: deadline of ${deadline} ms passed while awaiting ${nameOf(run.awaiting ?? func)}; the remaining handlers were skipped`);
         outcome.late = true;
         finish();
-      }, Math.max(0, deadline - (performance.now() - begun)));
+      };
+      const ms = Math.max(0, deadline - (performance.now() - begun));
+      let armed: () => void;
+      if (host.timer) armed = host.timer(expire, ms);
+      else {
+        const id = setTimeout(expire, ms);
+        armed = () => clearTimeout(id);
+      }
       // Deno's first setTimeout() loads its timers and runs pending promise callbacks inside
       // this call: the run may have gone on (armed its own timer) or even finished meanwhile.
-      if (timer === undefined && !run.over) timer = armed;
+      if (cancel === undefined && !run.over) cancel = armed;
       /* c8 ignore next: Deno */
-      else clearTimeout(armed);
+      else armed();
     }
     return true;
   };
@@ -186,7 +206,15 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     flushed = true;
     waiting++;
     wait = false;
-    clearTimeout(timer);
+    run.awaiting = undefined;
+    cancel?.();
+    step();
+  }
+
+  function skip(): void {
+    if (run.over || !run.awaiting) return;
+    run.awaiting = undefined;
+    waiting++;
     step();
   }
 

@@ -24,13 +24,19 @@ export interface Options {
   deadline: number;
   /** Receives every failure of a handler. */
   reporter: Reporter;
+  /**
+   * The signals atexit treats as endings; by default the platform's (SIGHUP, SIGINT, SIGTERM
+   * and SIGUSR2 on POSIX systems, SIGBREAK on Windows). Not used in browsers.
+   */
+  signals: string[];
 }
 
 /** The one process-wide (per worker) state, shared by every loaded copy of the package. */
 export interface Shared {
   readonly version: 2;
   readonly registry: Registry;
-  readonly options: Options;
+  /** The settings; `signals` undefined means the platform's defaults (see ending.ts). */
+  readonly options: Omit<Options, 'signals'> & { signals?: readonly string[] | undefined };
   /**
    * `this` for handlers registered as static-method decorators; made by the first decorator,
    * so a run without decorators looks nothing up.
@@ -43,6 +49,10 @@ export interface Shared {
    * one more turn to hear a signal that came during synchronous handlers (see ending.ts).
    */
   closing?: NonNullable<Act> | 'linger' | undefined;
+  /** When each signal was last heard (`performance.now()`), whoever handles it. */
+  heard?: Record<string, number> | undefined;
+  /** The signal that began the ending (or last changed it), and when: see `WINDOW`. */
+  cause?: { signal: string; at: number } | undefined;
   /** Set while the runtime adapter's listeners are installed. */
   uninstall?: (() => void) | undefined;
 }

@@ -16,8 +16,9 @@ test('configure() returns the settings; a deadline of 10 s and the printing repo
   assert.equal(defaults.deadline, 10_000);
   assert.equal(typeof defaults.reporter, 'function');
   const reporter = () => {};
-  assert.deepEqual(atexit.configure({ deadline: 250, reporter }), { deadline: 250, reporter });
-  assert.deepEqual(atexit.configure(), { deadline: 250, reporter }, 'kept until changed');
+  const signals = defaults.signals;
+  assert.deepEqual(atexit.configure({ deadline: 250, reporter }), { deadline: 250, reporter, signals });
+  assert.deepEqual(atexit.configure(), { deadline: 250, reporter, signals }, 'kept until changed');
   assert.equal(atexit.configure({ deadline: Infinity }).deadline, Infinity);
   assert.equal(atexit.configure({}).reporter, reporter, 'an option left out is not changed');
 });
@@ -92,8 +93,8 @@ for (const [what, options, message] of [
   ['an object reporter', { reporter: {} }, 'atexit.configure: reporter must be a function, got an object'],
   ['null', null, 'atexit.configure: expected an options object, got null'],
   ['a number', 5, 'atexit.configure: expected an options object, got the number 5'],
-  ['a misspelt option', { dedline: 5 }, 'atexit.configure: unknown option "dedline"; the options are deadline and reporter'],
-  ['a misspelt option next to a good one', { deadline: 5, reporterr: () => {} }, 'atexit.configure: unknown option "reporterr"; the options are deadline and reporter'],
+  ['a misspelt option', { dedline: 5 }, 'atexit.configure: unknown option "dedline"; the options are deadline, reporter and signals'],
+  ['a misspelt option next to a good one', { deadline: 5, reporterr: () => {} }, 'atexit.configure: unknown option "reporterr"; the options are deadline, reporter and signals'],
 ]) {
   test(`configure() with ${what}: the TypeError names it (${message.replace(/^atexit.configure: /, '')}); nothing changes`, () => {
     const before = atexit.configure();

@@ -3,7 +3,7 @@
 // `beforeunload` (it blocks the back/forward cache and is not fired on mobile) nor `unload`
 // (deprecated, and not fired when a mobile browser discards a page).
 // Nothing here touches `process` or `Deno`.
-import { exiting, type Adapter } from '../ending.ts';
+import { exiting, LINUX_SIGNALS, type Adapter } from '../ending.ts';
 import type { Host } from '../run.ts';
 import type { Shared } from '../state.ts';
 
@@ -36,6 +36,10 @@ export const adapter: Adapter = {
   later: (fn) => void setTimeout(fn, 0),
   exit: end,
   kill: () => {},
+  // A page gets no signals: `configure({ signals })` is checked as on Linux, and has no effect.
+  signals: () => LINUX_SIGNALS,
+  reserved: () => undefined,
+  shield: () => {},
 };
 
 export function install(s: Shared): () => void {

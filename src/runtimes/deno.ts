@@ -2,8 +2,8 @@
 // scope, `Deno.addSignalListener`, and Node-style code through Deno's `process`.
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
 import { mark, programListeners } from '../company.ts';
-import { drainStreams } from '../drain.ts';
-import { checkCode, drained, exiting, signalled, type Adapter } from '../ending.ts';
+import { drainStreams, guardStreams } from '../drain.ts';
+import { checkCode, drained, exiting, LINUX_SIGNALS, listened, signalled, type Adapter } from '../ending.ts';
 import { describe, write } from '../report.ts';
 import { ExitRequest, type Host } from '../run.ts';
 import { settle, type Shared } from '../state.ts';
@@ -15,6 +15,7 @@ interface DenoNs {
   pid: number;
   build?: { os?: string };
   addSignalListener(signal: string, handler: () => void): void;
+  unrefTimer?(id: number): void;
   removeSignalListener(signal: string, handler: () => void): void;
   kill(pid: number, signal: string): void;
   permissions?: { querySync?(descriptor: { name: string; variable?: string }): { state: string } };
@@ -35,9 +36,21 @@ interface Target {
   removeEventListener(type: string, listener: (event: Event) => void): void;
 }
 
-// Signals Deno can listen to that mean "please end". Never SIGSEGV, SIGBUS, SIGFPE, SIGILL,
-// SIGPROF, SIGTRAP, SIGUSR1 or SIGPIPE (see node.ts).
-const NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGBREAK: 21 };
+/** The signals Deno can listen to: on Windows only these two. */
+const WINDOWS: Record<string, number> = { SIGINT: 2, SIGBREAK: 21 };
+/** Where macOS and the BSDs number a signal otherwise than Linux (those of `configure`'s reach). */
+const BSD: Record<string, number> = { SIGUSR1: 30, SIGUSR2: 31, SIGBUS: 10, SIGSYS: 12, SIGURG: 16, SIGSTOP: 17, SIGTSTP: 18, SIGCONT: 19, SIGCHLD: 20, SIGIO: 23 };
+
+function signals(): Readonly<Record<string, number>> {
+  const os = deno()?.build?.os;
+  if (os === 'windows') return WINDOWS;
+  const table: Record<string, number> = { ...LINUX_SIGNALS, ...(os === 'linux' || os === 'android' ? {} : BSD) };
+  if (os !== 'linux' && os !== 'android') {
+    delete table.SIGSTKFLT;
+    delete table.SIGPWR;
+  }
+  return table;
+}
 
 function deno(): DenoNs | undefined {
   const d = (globalThis as unknown as { Deno?: Partial<DenoNs> }).Deno;
@@ -122,6 +135,15 @@ function host(): Host {
   }
   return {
     trace,
+    timer(fn, ms) {
+      const id = setTimeout(fn, ms);
+      try {
+        d?.unrefTimer?.(id as unknown as number);
+      } catch {
+        // an older Deno: the timer keeps the program alive
+      }
+      return () => clearTimeout(id);
+    },
     guard(body) {
       if (guarding) return body(guarding); // a run inside a handler: already guarded
       // Deno's `process.exit` emits 'exit' and then calls `Deno.exit`: replace both, so a
@@ -188,24 +210,25 @@ function drain(ms: number, then: () => void): void {
   drainStreams(streams, ms, then);
 }
 
-/** Ends the program by `signal`: our listeners are gone, so Deno's default action applies. */
-function kill(signal: string): void {
+/**
+ * Ends the program by `signal`: our listeners are gone, so Deno's default action applies.
+ * Measured on Deno 2.9 (Linux): Deno's own signal thread re-raises it, so the program ends
+ * inside kill() or before the next timer turn, kill() itself taking up to 65 ms on a busy
+ * machine; as PID 1 the kernel drops it and Deno then crashes (SIGSEGV): it is not sent there.
+ */
+function kill(signal: string, survived: () => void): void {
   const d = deno();
   if (!d) return;
   // Deno.kill needs --allow-run; without it (or where the signal cannot be sent, as on
   // Windows) end with the shell's status for that signal instead of asking for permission.
-  if (granted(d, { name: 'run' })) {
-    try {
-      d.kill(d.pid, signal);
-      // Deno goes on running this turn after kill(); the signal ends the process shortly.
-      // Keep the loop alive until it does, in case nothing else would.
-      setTimeout(() => d.exit(128 + (NUMBERS[signal] ?? 0)), 5_000);
-      return;
-    } catch {
-      // fall through
-    }
+  if (d.pid === 1 || !granted(d, { name: 'run' })) return survived();
+  try {
+    d.kill(d.pid, signal);
+  } catch {
+    return survived();
   }
-  d.exit(128 + (NUMBERS[signal] ?? 0));
+  // Keeps the loop alive until the signal ends the program, in case nothing else would.
+  setTimeout(survived, 1_000);
 }
 
 export const adapter: Adapter = {
@@ -223,13 +246,23 @@ export const adapter: Adapter = {
   later: (fn) => void setTimeout(() => setTimeout(fn, 0), 0),
   exit: end,
   kill,
+  signals,
+  reserved: () => undefined,
+  shield: () => {
+    try {
+      const p = proc() as { stdout?: unknown; stderr?: unknown } | undefined;
+      guardStreams([p?.stdout, p?.stderr]);
+    } catch {
+      // a getter that throws
+    }
+  },
 };
 
 export function install(s: Shared): () => void {
   const d = deno();
   const t = target();
   if (!d || !t) return () => {};
-  const signals = d.build?.os === 'windows' ? ['SIGINT', 'SIGBREAK'] : ['SIGHUP', 'SIGINT', 'SIGTERM'];
+  const signals = listened(s, adapter);
   /** Set once an uncaught error is ending the program. */
   let dying = false;
 

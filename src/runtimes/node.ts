@@ -1,7 +1,7 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
 import { mark, programListeners } from '../company.ts';
-import { drainStreams } from '../drain.ts';
-import { checkCode, drained, exiting, signalled, type Adapter } from '../ending.ts';
+import { drainStreams, guardStreams } from '../drain.ts';
+import { checkCode, drained, exiting, LINUX_SIGNALS, listened, signalled, type Adapter } from '../ending.ts';
 import { ExitRequest, type Host } from '../run.ts';
 import type { Shared } from '../state.ts';
 
@@ -16,8 +16,9 @@ interface Proc {
   exit(code?: number): never;
   exitCode?: number | string | undefined;
   pid: number;
-  platform?: string;
   env?: Record<string, string | undefined>;
+  execArgv?: string[];
+  getBuiltinModule?(id: string): unknown;
 }
 
 function proc(): Proc | undefined {
@@ -44,6 +45,11 @@ function host(): Host {
   }
   return {
     trace,
+    timer(fn, ms) {
+      const id = setTimeout(fn, ms);
+      (id as { unref?(): void }).unref?.();
+      return () => clearTimeout(id);
+    },
     guard(body) {
       if (guarding) return body(guarding); // a run inside a handler: already guarded
       const real = p?.exit;
@@ -114,24 +120,63 @@ const bunSink = (stream: object): unknown => {
   return key ? (stream as Record<symbol, unknown>)[key] : stream;
 };
 
-/** Re-raises `signal`, our listeners gone, so the runtime's default action ends the program. */
-function kill(signal: string): void {
+/**
+ * Re-raises `signal`, our listeners gone, so the runtime's default action ends the program.
+ * Node and Bun end inside kill() when it does (measured on Linux: a self-signal with its
+ * default action is delivered before kill() returns), so still being here means it was
+ * dropped (PID 1 in a PID namespace) or ignored.
+ */
+function kill(signal: string, survived: () => void): void {
   const p = proc();
   if (!p) return;
-  // Another library still listens (signal-exit waits for this re-raise to run its own handlers,
-  // then re-raises once more). Node reads signals on the event loop: keep it alive until the
-  // signal comes, or the program could end first, with status 0.
+  let others = 0;
   try {
-    if (p.listenerCount(signal) > 0) setTimeout(() => {}, 1_000);
+    others = p.listenerCount(signal);
   } catch {
-    // a listenerCount that throws: nothing to wait for
+    // a listenerCount that throws: as if no one else listened
   }
   try {
     p.kill(p.pid, signal);
-    /* c8 ignore next 4: Windows */
+    /* c8 ignore next 3: Windows */
   } catch {
-    // Windows cannot send SIGHUP to itself: end with the shell's status for it instead.
-    p.exit(128 + ({ SIGHUP: 1, SIGINT: 2 }[signal] ?? 21));
+    return survived(); // Windows cannot send SIGHUP to itself
+  }
+  if (others === 0) return survived();
+  // Another library still listens (signal-exit waits for this re-raise to run its own handlers,
+  // then re-raises once more). Node reads signals on the event loop: keep it alive until the
+  // signal comes; if the program is still there a second later, nobody ended it.
+  setTimeout(survived, 1_000);
+}
+
+/** The signals Node knows on this platform (`os.constants.signals`), looked up when needed. */
+function signals(): Readonly<Record<string, number>> {
+  try {
+    const os = proc()?.getBuiltinModule?.('node:os') as { constants?: { signals?: Record<string, number> } } | undefined;
+    if (os?.constants?.signals) return os.constants.signals;
+  } catch {
+    // an older Node (before 20.16): the table below
+  }
+  return LINUX_SIGNALS;
+}
+
+/** The signal `--heapsnapshot-signal` takes, in the command line or NODE_OPTIONS. */
+function reserved(): string | undefined {
+  try {
+    const p = proc();
+    const flags = `${(p?.execArgv ?? []).join(' ')} ${p?.env?.NODE_OPTIONS ?? ''}`;
+    return /--heapsnapshot-signal(?:=|\s+)(\S+)/.exec(flags)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Takes the next error of stdout and stderr (see Adapter.shield). */
+function shield(): void {
+  try {
+    const p = proc() as Proc & { stdout: object; stderr: object };
+    guardStreams([p.stdout, p.stderr]);
+  } catch {
+    // no process, or a stdout getter that throws
   }
 }
 
@@ -148,6 +193,9 @@ export const adapter: Adapter = {
   },
   exit: end,
   kill,
+  signals,
+  reserved,
+  shield,
 };
 
 // Bun 1.x quirks, measured in docs/runtimes.md. Bun tells an unhandled rejection neither to
@@ -172,10 +220,7 @@ function bunRejected(p: Proc): boolean {
 export function install(s: Shared): () => void {
   const p = proc();
   if (!p) return () => {};
-  // SIGBREAK is Ctrl+Break on Windows, where SIGTERM never arrives. Never SIGSEGV, SIGBUS,
-  // SIGFPE, SIGILL (listening to a real fault loops forever), SIGPROF, SIGTRAP (profilers,
-  // debuggers), SIGUSR1 (the inspector) or SIGPIPE (ignored by default; not an ending).
-  const signals = ['SIGHUP', 'SIGINT', p.platform === 'win32' ? 'SIGBREAK' : 'SIGTERM'];
+  const signals = listened(s, adapter);
   let failure: { error: unknown } | undefined;
   let drainedOnce = false; // 'beforeExit' came (Bun quirk below)
 
