@@ -113,6 +113,8 @@ export type Act = { exit: number | undefined } | { kill: string; last?: () => bo
 type Plan = (outcome: Outcome) => Act;
 /** Each run's plan, and when it began: output drains within what is left of the deadline. */
 const plans = new WeakMap<Run, { plan: Plan; since: number }>();
+/** Runs a genuine second signal flushes (see cut()): the program dies by that signal. */
+const cutBy = new WeakMap<Run, string>();
 
 /**
  * Checks an exit status the way the runtimes do, before anything happens: an integer (a string
@@ -132,6 +134,8 @@ export function checkCode(code: unknown, who: string, strings = false): number |
 export function describeEnding(s: Shared, a: Adapter): Ending | undefined {
   const run = s.run;
   if (!run) return undefined;
+  const signal = cutBy.get(run);
+  if (signal) return { reason: 'signal', signal };
   const { ending } = run;
   const exit = run.outcome.exit;
   if (exit && (ending.reason === 'exit' || ending.reason === 'natural')) {
@@ -247,6 +251,7 @@ function cut(s: Shared, a: Adapter, run: Run, signal: string): void {
   let outer = run;
   while (outer.outer) outer = outer.outer;
   // Innermost first: a run started by a handler (runExitFuncs()) ends before the one around it.
+  for (let inner: Run | undefined = s.run; inner; inner = inner.outer) cutBy.set(inner, signal);
   for (let inner = s.run; inner && !inner.over; inner = s.run) {
     inner.flush();
     if (!inner.over) break; // cannot happen: a flushed run ends inside flush()
