@@ -174,7 +174,7 @@ export function drained(s: Shared, a: Adapter, code = a.status()): boolean {
   if (run?.awaiting) {
     write(`atexit: ${nameOf(run.awaiting)}'s promise can no longer settle (nothing is left in the event loop); going on without it`);
     run.skip();
-    return s.run !== undefined || s.closing !== undefined;
+    return recheck(s, a);
   }
   if (run) {
     run.flush();
@@ -188,6 +188,15 @@ export function drained(s: Shared, a: Adapter, code = a.status()): boolean {
   s.cause = undefined;
   a.shield();
   begin(s, a, { reason: 'natural', code }, true, (outcome) => (outcome.late ? { exit: undefined } : undefined));
+  return recheck(s, a);
+}
+
+/**
+ * A run that now awaits gets one more turn of the loop: a runtime that says the loop drained
+ * only when something ran since (Node's `beforeExit`) says it again if nothing else is left.
+ */
+function recheck(s: Shared, a: Adapter): boolean {
+  if (s.run?.awaiting) a.later(() => {});
   return s.run !== undefined || s.closing !== undefined;
 }
 
