@@ -14,7 +14,7 @@ import { ADVICE, findChromium } from './chromium.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const check = process.argv.includes('--check');
-const SUITES = ['test/endings.test.js', 'test/node.test.js', 'test/async.test.js', 'test/python.test.js', 'test/runtimes/runtimes.test.js'];
+const SUITES = ['test/endings.test.js', 'test/node.test.js', 'test/async.test.js', 'test/python.test.js', 'test/ending-rules.test.js', 'test/runtimes/runtimes.test.js'];
 const RUNTIMES = [
   { id: 'node', label: 'Node 20' },
   { id: 'node22', label: 'Node 22' },
@@ -30,14 +30,19 @@ const ROWS = [
   ['throw', 'Uncaught exception: synchronous; status 1'],
   ['reject', 'Unhandled promise rejection: synchronous; status 1'],
   ['signal', 'SIGINT, SIGTERM, SIGHUP, no other listener: async handlers awaited, then killed by that signal'],
+  ['usr2', 'SIGUSR2 (nodemon\'s restart; not with `--heapsnapshot-signal=SIGUSR2`) and `configure({ signals })`: as SIGTERM'],
+  ['pid1', 'A signal to PID 1 in a container (`unshare --pid`, Docker without `--init`): handlers run, then status 128 + n'],
+  ['repeat', 'The same signal twice within 100 ms (a supervisor delivering one request twice): one request, nothing skipped'],
   ['listener', 'The same signal while the program has its own listener: not at the signal, at the real end'],
-  ['second', 'A second signal while handlers run: the rest skipped, killed at once'],
+  ['second', 'A genuine second signal while handlers run: waiting stops, the rest run without waiting, killed by it'],
   ['syncsignal', 'A signal during synchronous handlers: the run finishes, then killed by that signal'],
   ['handled', 'An error the program handles itself: no ending, handlers run at the real end'],
   ['revive', 'The program\'s own `beforeExit` (Deno: `beforeunload`) schedules more work: handlers run after it'],
   ['tla', 'An unsettled top-level await: handlers run; the runtime\'s own status'],
   ['company', 'Another exit-hook library in the program (signal-exit 3/4, exit-hook, when-exit): everyone\'s handlers run, then the signal ends it'],
   ['pipe', 'Output piped to a slow reader: nothing a handler wrote is lost at an end atexit decides'],
+  ['epipe', 'The reader of stdout went away (`| head -1`): what a handler writes neither crashes the ending nor changes its status'],
+  ['unsettled', 'A promise that can no longer settle (nothing left in the event loop): one line, the older handlers run, no wait for the deadline'],
   ['systemexit', '`process.exit(n)` / `Deno.exit(n)` inside a handler (SystemExit): the rest run; status n'],
   ['worker', 'A worker ends by itself, by `process.exit()`, or by a throw: its own handlers run'],
   ['pagehide', 'The page goes away (`pagehide`, not persisted): synchronous'],
@@ -50,6 +55,7 @@ const NOTES = {
   'reject bun': 'Bun does not tell which promise was rejected: `ending()` is `{ reason: "error" }` with `error` undefined.',
   'throw bun': 'Bun prints the error first, then the handlers run; Node runs them first, then prints it.',
   'signal deno': 'Re-raising uses `Deno.kill`, which needs `--allow-run`; without it the status is 128 + the signal number.',
+  'pid1 deno': 'Deno as PID 1 crashes (SIGSEGV, status 139) when it sends itself a signal it no longer listens to (Deno 2.9, measured): as PID 1 atexit does not send it and ends with 128 + n at once.',
   'listener deno': 'A `process.on(signal)` listener is seen; a `Deno.addSignalListener` one cannot be (Deno has no way to ask), so atexit still runs the handlers and re-raises.',
   'handled bun': 'Bun gives a rejection to no `uncaughtException` listener: with one, a rejection still ends the program (status 1, an `error` ending). An exception it handles is no ending.',
   'handled deno': 'An `error` / `unhandledrejection` listener that runs after atexit\'s is heard on the next timer turn: until then atexit keeps the program going, and an error nobody handled is then raised again for Deno to print.',

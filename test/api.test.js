@@ -273,3 +273,38 @@ test('during a run, unregistering a handler that already ran changes nothing: nc
   await atexit.runExitFuncs();
   assert.deepEqual(seen, ['c', 'left 1', 'a']);
 });
+
+// configure({ signals }) (issue 14): the list in force, checked before anything changes.
+test('configure() returns the signals in force, a fresh array: SIGUSR2 among the defaults on POSIX', { skip: process.platform === 'win32' && 'POSIX defaults' }, () => {
+  assert.deepEqual(defaults.signals, ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGUSR2']);
+  const copy = atexit.configure().signals;
+  copy.push('SIGQUIT');
+  assert.deepEqual(atexit.configure().signals, defaults.signals);
+  assert.deepEqual(atexit.configure({ signals: ['SIGINT', 'SIGQUIT', 'SIGINT'] }).signals, ['SIGINT', 'SIGQUIT']);
+  assert.deepEqual(atexit.configure({ deadline: 5 }).signals, ['SIGINT', 'SIGQUIT'], 'kept until changed');
+});
+
+test('configure({ signals }) while listening: the listeners follow the list', () => {
+  atexit.register(() => {});
+  atexit.configure({ signals: ['SIGINT', 'SIGQUIT'] });
+  const ours = (signal) => process.listeners(signal).filter((listener) => listener[Symbol.for('atexit.listener')] === true).length;
+  assert.deepEqual(['SIGINT', 'SIGQUIT', 'SIGTERM'].map(ours), [1, 1, 0]);
+  atexit.configure({ signals: defaults.signals });
+  assert.deepEqual(['SIGINT', 'SIGQUIT', 'SIGTERM'].map(ours), [1, 0, 1]);
+});
+
+for (const [what, signals, message] of [
+  ['a string', 'SIGINT', 'atexit.configure: signals must be an array of signal names, such as ["SIGINT", "SIGTERM", "SIGQUIT"]'],
+  ['a number in the list', ['SIGINT', 15], 'atexit.configure: signals must be an array of signal names, such as ["SIGINT", "SIGTERM", "SIGQUIT"]'],
+  ['an unknown name', ['SIGINT', 'SIGTREM'], 'atexit.configure: unknown signal "SIGTREM" (not a signal this runtime knows)'],
+  ['SIGKILL', ['SIGKILL'], 'atexit.configure: signals cannot include SIGKILL: it cannot be caught'],
+  ['SIGSEGV', ['SIGSEGV'], 'atexit.configure: signals cannot include SIGSEGV: a fault: a listener would return to the faulting code and loop forever'],
+  ['SIGUSR1', ['SIGUSR1'], 'atexit.configure: signals cannot include SIGUSR1: it starts the inspector (the debugger)'],
+  ['SIGPIPE', ['SIGPIPE'], 'atexit.configure: signals cannot include SIGPIPE: a broken pipe is not an ending (the runtime ignores it)'],
+]) {
+  test(`configure({ signals }) with ${what}: a TypeError saying why; nothing changes`, () => {
+    const before = atexit.configure();
+    assert.throws(() => atexit.configure({ deadline: 7, signals }), (error) => error instanceof TypeError && error.message === message);
+    assert.deepEqual(atexit.configure(), before);
+  });
+}

@@ -153,8 +153,8 @@ test('[usr2] configure({ signals: ["SIGINT"] }): SIGTERM is no longer an ending 
 const unsettled = "atexit: stuck's promise can no longer settle (nothing is left in the event loop); going on without it\n";
 for (const [how, status, signal] of [['natural', 0, null], ['exit', 3, null], ['signal', null, 'SIGTERM']]) {
   test(`[unsettled] ${how === 'exit' ? 'atexit.exit(3)' : how === 'signal' ? 'SIGTERM' : 'the natural end'}, default deadline, a promise that can never settle: one line, the older handler runs, no wait for the deadline`, async () => {
-    // The harness's timeout (5 s) is half the default deadline: waiting for it fails the test.
-    const r = await spawnFixture(['unsettled', how], { timeout: 5_000, onReady: (child) => child.kill('SIGTERM') });
+    // The timeout (8 s) is below the default deadline (10 s): waiting for it fails the test.
+    const r = await spawnFixture(['unsettled', how], { timeout: 8_000, onReady: (child) => child.kill('SIGTERM') });
     assert.equal(r.stdout, `${how === 'signal' ? 'READY\n' : ''}stuck: start\nolder handler\n`);
     assert.deepEqual([r.status, r.signal, r.stderr], [status, signal, unsettled]);
   });
