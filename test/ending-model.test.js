@@ -20,6 +20,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
 import { build } from 'esbuild';
 import fc from 'fast-check';
 
@@ -53,9 +54,11 @@ const P = await import(`data:text/javascript;base64,${Buffer.from(bundled.output
  * the runtime ignores ends with 128 + n), `window` (the same signal again within WINDOW ms is
  * the same request; a genuine second one during a run flushes it, with a notice, and the program
  * dies by it), `unref` (the deadline never keeps the program alive; a promise that can no longer
- * settle gets a notice and the run goes on, awaiting the rest), `usr2` (SIGUSR2 is an ending).
+ * settle gets a notice and the run goes on, awaiting the rest), `usr2` (SIGUSR2 is an ending),
+ * `spin` (a watchdog stops a synchronous handler that never returns: at the deadline, or at a
+ * SIGINT, which a run begun by SIGINT takes only once the window has passed).
  */
-const RULES = { pid1: true, window: true, unref: true, usr2: true };
+const RULES = { pid1: true, window: true, unref: true, usr2: true, spin: false };
 const WINDOW = 100;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', ...(RULES.usr2 ? ['SIGUSR2'] : [])];
 const NUMBER = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGUSR2: 12 };
@@ -73,6 +76,7 @@ const behaviour = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant('awaitExit'), ms, code }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('never') }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('kill'), signal: sig }), weight: 1 },
+  ...(RULES.spin ? [{ arbitrary: fc.record({ kind: fc.constant('spin') }), weight: 1 }] : []),
 );
 const gap = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 400 }), weight: 3 }, { arbitrary: fc.integer({ min: 1, max: 40 }), weight: 1 });
 const event = fc.oneof(
@@ -191,13 +195,43 @@ function simulate(c, make) {
       },
     },
     idOf: (func) => ids.get(func),
+    kindOf: (func) => c.handlers[ids.get(func)]?.kind,
+    called: new Set(),
+    spinning: false,
+    /** Whether a handler that spins is still to be called (a stretch may reach it). */
+    spinsLeft: () => c.handlers.some((b, id) => b.kind === 'spin' && !rt.called.has(id)),
+    /**
+     * A handler spins from now on: where the watchdog stops it, in virtual time, after `ms` or at
+     * the first SIGINT that comes meanwhile when `sigint` (that signal is taken by the watchdog,
+     * not delivered). Nothing else runs meanwhile. Without either the program hangs.
+     */
+    stopSpin(ms, sigint) {
+      const limit = rt.now + ms;
+      let first;
+      for (const task of tasks) {
+        if (sigint && task.signal === 'SIGINT' && task.at < limit && (!first || task.at < first.at || (task.at === first.at && task.seq < first.seq))) first = task;
+      }
+      if (first) {
+        tasks.splice(tasks.indexOf(first), 1);
+        rt.now = Math.max(rt.now, first.at);
+        first.consume();
+        return 'SIGINT';
+      }
+      if (ms === Infinity) throw new Hung();
+      rt.now = limit;
+      return 'deadline';
+    },
   };
   const policy = make(rt, c);
 
   const handler = (id, b) => {
     const func = () => {
       rt.log(`call ${id} ${show(policy.describe())}`);
+      rt.called.add(id);
       switch (b.kind) {
+        case 'spin':
+          rt.spinning = true;
+          for (;;); // until the watchdog stops it (real time: see watch() below)
         case 'throw':
           throw new Error(`handler ${id}`);
         case 'exit':
@@ -217,13 +251,16 @@ function simulate(c, make) {
           };
         case 'never':
           return { then: () => {} };
-        case 'kill':
-          rt.timer(() => {
+        case 'kill': {
+          const sent = rt.timer(() => {
             if (rt.dead) return;
             rt.log(`own signal ${b.signal}`);
             rt.deliver(b.signal);
           }, 0);
+          sent.signal = b.signal;
+          sent.consume = () => rt.log(`own signal ${b.signal}`);
           return undefined;
+        }
         default:
           return undefined;
       }
@@ -239,9 +276,10 @@ function simulate(c, make) {
     t += e.gap;
     const at = e.at ?? t + (j + 1) / 256;
     const signal = e.kind === 'signal' ? (last = e.signal) : last;
+    const note = () => rt.log(`event ${e.kind}${e.kind === 'signal' || e.kind === 'again' ? ` ${signal}` : ''}${'code' in e ? ` ${e.code}` : ''}`);
     const fire = () => {
       if (rt.dead) return;
-      rt.log(`event ${e.kind}${e.kind === 'signal' || e.kind === 'again' ? ` ${signal}` : ''}${'code' in e ? ` ${e.code}` : ''}`);
+      note();
       if (e.kind === 'signal' || e.kind === 'again') rt.deliver(signal);
       else if (e.kind === 'request') policy.request(e.code);
       else if (e.kind === 'manual') policy.manual();
@@ -255,30 +293,52 @@ function simulate(c, make) {
     }, 0);
     task.at = at;
     task.ref = false; // an outside event does not keep the loop alive
+    if (e.kind === 'signal' || e.kind === 'again') {
+      task.signal = signal;
+      task.consume = () => {
+        note();
+        if (j === c.events.length - 1) rt.busy = false;
+      };
+    }
   });
   if (c.events.length === 0) rt.busy = false;
 
   for (let steps = 0; !rt.dead; steps++) {
     if (steps > 10_000) throw new Error('ending-model: the virtual loop does not end');
-    if (!rt.busy && !tasks.some((task) => task.ref)) {
-      // The loop drained: Node emits 'beforeExit', then 'exit' if nothing was queued meanwhile.
-      if (rt.installed) policy.drained();
-      if (rt.dead || tasks.some((task) => task.ref)) continue;
-      rt.log('event end');
-      rt.exit(undefined);
+    try {
+      if (!rt.busy && !tasks.some((task) => task.ref)) {
+        // The loop drained: Node emits 'beforeExit', then 'exit' if nothing was queued meanwhile.
+        if (rt.installed) policy.drained();
+        if (rt.dead || tasks.some((task) => task.ref)) continue;
+        rt.log('event end');
+        rt.exit(undefined);
+        break;
+      }
+      let next = 0;
+      for (let i = 1; i < tasks.length; i++) {
+        if (tasks[i].at < tasks[next].at || (tasks[i].at === tasks[next].at && tasks[i].seq < tasks[next].seq)) next = i;
+      }
+      const [task] = tasks.splice(next, 1);
+      rt.now = Math.max(rt.now, task.at);
+      task.fn();
+    } catch (error) {
+      if (!(error instanceof Hung)) throw error;
+      rt.die('hung'); // a handler spins and nothing can stop it
       break;
     }
-    let next = 0;
-    for (let i = 1; i < tasks.length; i++) {
-      if (tasks[i].at < tasks[next].at || (tasks[i].at === tasks[next].at && tasks[i].seq < tasks[next].seq)) next = i;
-    }
-    const [task] = tasks.splice(next, 1);
-    rt.now = Math.max(rt.now, task.at);
-    task.fn();
     if (!rt.dead) policy.check?.();
   }
   return { trace, acts: rt.acts };
 }
+
+/** Thrown out of everything when a spinning handler can never be stopped: the program hangs. */
+class Hung {}
+
+// A handler that spins is stopped by a real watchdog (node:vm, as the package's own), after a
+// few real milliseconds; the virtual runtime then says when, in virtual time, it would have been.
+const WATCHED = Symbol.for('atexit.model.watched');
+const watchdog = new vm.Script('globalThis[Symbol.for("atexit.model.watched")]()');
+const REAL_MS = 20;
 
 const show = (ending) => {
   if (!ending) return '-';
@@ -300,6 +360,24 @@ function real(rt, c) {
       const task = rt.timer(fn, ms).unref();
       return () => rt.cancel(task);
     },
+    ...(RULES.spin && {
+      sigint: true,
+      watch(body, ms, sigint) {
+        if (!rt.spinsLeft()) return host.guard(body);
+        globalThis[WATCHED] = () => host.guard(body);
+        try {
+          return watchdog.runInThisContext({ timeout: REAL_MS });
+        } catch (error) {
+          if (error?.code !== 'ERR_SCRIPT_EXECUTION_TIMEOUT') throw error;
+          if (!rt.spinning) throw new Error(`ending-model: a stretch of handlers took over ${REAL_MS} ms of real time without spinning (a very busy machine?)`);
+          rt.guarding = false; // the termination skipped guard()'s finally
+          return rt.stopSpin(ms, sigint);
+        } finally {
+          rt.spinning = false;
+          delete globalThis[WATCHED];
+        }
+      },
+    }),
     guard(body) {
       if (rt.guarding) return body([rt.exitFn]);
       rt.guarding = true;
