@@ -134,7 +134,11 @@ function simulate(c, make) {
       if (i >= 0) tasks.splice(i, 1);
     },
     notice(text) {
-      const kind = /deadline/.test(text)
+      const kind = /was interrupted by SIGINT/.test(text)
+        ? 'interrupted'
+        : /was stopped after the deadline/.test(text)
+          ? 'stopped'
+          : /deadline/.test(text)
         ? 'deadline'
         : /cannot be awaited/.test(text)
           ? 'not awaited'
@@ -206,7 +210,7 @@ function simulate(c, make) {
      * not delivered). Nothing else runs meanwhile. Without either the program hangs.
      */
     stopSpin(ms, sigint) {
-      const limit = rt.now + ms;
+      const limit = rt.now + Math.max(0, ms);
       let first;
       for (const task of tasks) {
         if (sigint && task.signal === 'SIGINT' && task.at < limit && (!first || task.at < first.at || (task.at === first.at && task.seq < first.seq))) first = task;
@@ -230,6 +234,8 @@ function simulate(c, make) {
       rt.called.add(id);
       switch (b.kind) {
         case 'spin':
+          // Called where no watchdog watches (the real program would hang there): said, not done.
+          if (!rt.watched) throw new Error(`handler ${id} spins where no watchdog watches`);
           rt.spinning = true;
           for (;;); // until the watchdog stops it (real time: see watch() below)
         case 'throw':
@@ -365,6 +371,7 @@ function real(rt, c) {
       watch(body, ms, sigint) {
         if (!rt.spinsLeft()) return host.guard(body);
         globalThis[WATCHED] = () => host.guard(body);
+        rt.watched = true;
         try {
           return watchdog.runInThisContext({ timeout: REAL_MS });
         } catch (error) {
@@ -373,7 +380,7 @@ function real(rt, c) {
           rt.guarding = false; // the termination skipped guard()'s finally
           return rt.stopSpin(ms, sigint);
         } finally {
-          rt.spinning = false;
+          rt.spinning = rt.watched = false;
           delete globalThis[WATCHED];
         }
       },
@@ -445,6 +452,7 @@ function model(rt, c) {
   let run; // the innermost run: { ending, outer, exit, then, late, ticket, timer, begun, wait, concluding, over, epoch }
   let closing; // { exit } | { kill } | 'linger'
   let cause; // the signal that began (or last changed) the ending, and when: { signal, at }
+  const heard = {}; // when each signal was last heard
 
   const settle = () => {
     if (!stack.length && !run && !closing && rt.installed) rt.uninstall();
@@ -454,15 +462,31 @@ function model(rt, c) {
   function begin(ending, then, wait = true) {
     const r = { ending, outer: run, exit: undefined, then, late: false, ticket: 0, timer: undefined, begun: rt.now, wait, concluding: wait, over: false, epoch };
     run = r;
-    step(r);
+    // A run begun by SIGINT waits out the window before its first handler, so that a relayed
+    // copy of the same Ctrl+C cannot interrupt it.
+    if (RULES.spin && ending.reason === 'signal' && ending.signal === 'SIGINT') {
+      r.delayed = rt.timer(() => {
+        if (!r.over) step(r);
+      }, WINDOW);
+    } else step(r);
     return r;
   }
   /** Calls the registrations left, newest first, until one must be awaited. */
   function step(r) {
+    // What the watchdog of this stretch may stop a spinning handler at.
+    const ms = c.deadline - (rt.now - r.begun);
+    const sigint = !c.listens.includes('SIGINT') && !(rt.now - (heard.SIGINT ?? -Infinity) < WINDOW);
+    let stop;
     rt.guarding = true;
     try {
       while (stack.length && r.epoch === epoch && !r.over) {
         const func = stack.pop();
+        if (RULES.spin && rt.kindOf(func) === 'spin') {
+          rt.log(`call ${rt.idOf(func)} ${show(describe())}`);
+          rt.called.add(rt.idOf(func));
+          stop = rt.stopSpin(ms, sigint);
+          break;
+        }
         let value;
         try {
           value = func();
@@ -501,12 +525,23 @@ function model(rt, c) {
     } finally {
       rt.guarding = false;
     }
+    if (stop === 'SIGINT') {
+      run = r; // a run nested in the stopped handler was cut short with it
+      rt.log('notice interrupted');
+      return api.signalled('SIGINT'); // a genuine SIGINT, as the policy hears it
+    }
+    if (stop === 'deadline') {
+      run = r;
+      rt.log('notice stopped');
+      r.late = true;
+    }
     finish(r);
   }
   function finish(r) {
     if (r.over) return;
     r.over = true;
     r.awaiting = false;
+    if (r.delayed) rt.cancel(r.delayed);
     if (r.timer) rt.cancel(r.timer);
     stack = [];
     epoch++;
@@ -565,14 +600,24 @@ function model(rt, c) {
     if (RULES.unref && run?.awaiting) rt.timer(() => {}, 0);
   };
 
-  return {
+  function describe() {
+    if (!run) return undefined;
+    if (run.cut) return { reason: 'signal', signal: run.cut };
+    const { ending, exit } = run;
+    if (exit && (ending.reason === 'exit' || ending.reason === 'natural')) return { reason: ending.reason, code: exit.code ?? status() };
+    return ending;
+  }
+
+  const api = {
+    describe,
     register(func) {
       stack.push(func);
       if (!rt.installed) rt.install();
     },
     signalled(signal) {
-      if (c.listens.includes(signal)) return;
       const at = rt.now;
+      heard[signal] = at;
+      if (c.listens.includes(signal)) return;
       if (run || (closing && closing !== 'linger')) {
         if (RULES.window) {
           if (cause?.signal === signal && at - cause.at < WINDOW) return; // one request, delivered twice
@@ -634,15 +679,9 @@ function model(rt, c) {
       settle();
       return r.exit;
     },
-    describe() {
-      if (!run) return undefined;
-      if (run.cut) return { reason: 'signal', signal: run.cut };
-      const { ending, exit } = run;
-      if (exit && (ending.reason === 'exit' || ending.reason === 'natural')) return { reason: ending.reason, code: exit.code ?? status() };
-      return ending;
-    },
     exitRequest: (code) => new SystemExit(code),
   };
+  return api;
 }
 
 // ---- invariants on the real trace alone (issue 17) ----
@@ -670,7 +709,8 @@ function invariants(c, { trace, acts }) {
   }
   // What ending() said at the last handler call is how the program ended, unless something
   // asked otherwise after it (an event, or that handler itself).
-  const at = trace.findLastIndex((line) => / call /.test(line));
+  // (A handler that spins with no deadline and no SIGINT to stop it hangs the program, as SPEC says.)
+  const at = end === 'hung' ? -1 : trace.findLastIndex((line) => / call /.test(line));
   if (at >= 0) {
     const [, , id, ...said] = lines[at];
     const kind = c.handlers[Number(id)].kind;
@@ -694,7 +734,7 @@ function invariants(c, { trace, acts }) {
   for (const signal of c.listens) assert.notEqual(end, `signal ${signal}`, 'a signal the program listens to ended it');
   // Every registration ran unless the deadline passed, or (before issue 14) a second signal cut
   // the run short.
-  const cut = trace.some((line) => / notice deadline/.test(line)) || (!RULES.window && (acts.some((act) => act.startsWith('kill')) || /signal/.test(end)));
+  const cut = trace.some((line) => / notice (deadline|stopped)/.test(line)) || end === 'hung' || (!RULES.window && (acts.some((act) => act.startsWith('kill')) || /signal/.test(end)));
   if (!cut && calls.length !== c.handlers.length) {
     const ran = new Set(calls);
     const missing = c.handlers.map((_, id) => id).filter((id) => !ran.has(id));
