@@ -14,7 +14,7 @@ import { ADVICE, findChromium } from './chromium.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const check = process.argv.includes('--check');
-const SUITES = ['test/endings.test.js', 'test/node.test.js', 'test/async.test.js', 'test/python.test.js', 'test/ending-rules.test.js', 'test/runtimes/runtimes.test.js'];
+const SUITES = ['test/endings.test.js', 'test/node.test.js', 'test/async.test.js', 'test/python.test.js', 'test/ending-rules.test.js', 'test/watchdog.test.js', 'test/runtimes/runtimes.test.js'];
 const RUNTIMES = [
   { id: 'node', label: 'Node 20' },
   { id: 'node22', label: 'Node 22' },
@@ -36,6 +36,7 @@ const ROWS = [
   ['listener', 'The same signal while the program has its own listener: not at the signal, at the real end'],
   ['second', 'A genuine second signal while handlers run: waiting stops, the rest run without waiting, killed by it'],
   ['syncsignal', 'A signal during synchronous handlers: the run finishes, then killed by that signal'],
+  ['spin', 'A synchronous handler that does not return: stopped at the deadline, or by SIGINT (past the 100 ms repeat window, no SIGINT listener of the program\'s); named on stderr; the run goes on as that rule says'],
   ['handled', 'An error the program handles itself: no ending, handlers run at the real end'],
   ['revive', 'The program\'s own `beforeExit` (Deno: `beforeunload`) schedules more work: handlers run after it'],
   ['tla', 'An unsettled top-level await: handlers run; the runtime\'s own status'],
@@ -50,6 +51,8 @@ const ROWS = [
 ];
 // Facts the tests cannot show in a cell; docs/runtimes.md has the measurements behind them.
 const NOTES = {
+  'spin deno': 'Deno ignores `node:vm`\'s `breakOnSigint` (Deno 2.9, measured): a SIGINT cannot stop a synchronous handler that does not return; the deadline does.',
+  'spin node': 'Node 20.16 and newer (`process.getBuiltinModule`, through which `node:vm` is loaded when a run starts); before it a handler that does not return is not stopped.',
   'throw deno': 'Deno fires its `error` / `unhandledrejection` event before it prints the error, so the handlers run before the error is printed. When a handler asks for a status, atexit prints the error itself (`error: Uncaught …`) and exits with it.',
   'reject deno': 'throw deno',
   'reject bun': 'Bun does not tell which promise was rejected: `ending()` is `{ reason: "error" }` with `error` undefined.',

@@ -6,7 +6,7 @@
 // drain), and ended (the runtime is gone).
 import { raising } from './company.ts';
 import { nameOf, write } from './report.ts';
-import { ExitRequest, start, type Host, type Outcome, type Run } from './run.ts';
+import { ExitRequest, start, type Host, type Outcome, type Rules, type Run } from './run.ts';
 import { settle, type Ending, type Shared } from './state.ts';
 
 /**
@@ -218,7 +218,7 @@ export function exiting(s: Shared, a: Adapter, ending: Ending): ExitRequest | un
     run.flush();
     outcome = run.outcome;
   } else {
-    outcome = start(s, a.host(), ending, false).outcome;
+    outcome = start(s, a.host(), ending, false).outcome; // the deadline only: the program is exiting now
   }
   if (s.closing === 'linger') s.closing = undefined;
   settle(s);
@@ -279,11 +279,28 @@ function cut(s: Shared, a: Adapter, run: Run, signal: string): void {
   close(s, a, { kill: signal }, planned?.since ?? performance.now());
 }
 
+/**
+ * What a run may be interrupted by. A SIGINT may stop a synchronous handler only when it is
+ * atexit's ending (the program has no listener of its own for it) and not within `WINDOW` of
+ * the last one heard: a supervisor's relayed copy of one Ctrl+C must not kill a handler. So a
+ * run begun by SIGINT, where the runtime can break on it, starts its handlers once that window
+ * has passed.
+ */
+function rules(s: Shared, a: Adapter, ending?: Ending, host?: Host): Rules {
+  return {
+    sigint: () => !a.listens('SIGINT') && !(performance.now() - (s.heard?.SIGINT ?? -Infinity) < WINDOW),
+    // Heard as a genuine second SIGINT: the rest run without waiting, then death by it.
+    interrupted: () => signalled(s, a, 'SIGINT'),
+    delay: host?.sigint && ending?.reason === 'signal' && ending.signal === 'SIGINT' ? WINDOW : 0,
+  };
+}
+
 function begin(s: Shared, a: Adapter, ending: Ending, wait: boolean, plan: Plan): Run {
   let run: Run | undefined;
-  const started = start(s, a.host(), ending, wait, () => {
+  const host = a.host();
+  const started = start(s, host, ending, wait, () => {
     if (run) conclude(s, a, run, plans.get(run)); // else it ended inside start(): concluded below
-  });
+  }, rules(s, a, ending, host));
   run = started;
   plans.set(started, { plan, since: performance.now() });
   if (started.over) conclude(s, a, started, plans.get(started));

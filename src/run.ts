@@ -27,6 +27,13 @@ export interface Host {
    * an exit request too.
    */
   guard<T>(body: (exits: readonly unknown[]) => T): T;
+  /**
+   * `guard`, with a watchdog where the runtime has one: `body` is stopped after `ms` (never for
+   * Infinity), or at a SIGINT when `sigint`, and then the reason is returned instead.
+   */
+  watch?<T>(body: (exits: readonly unknown[]) => T, ms: number, sigint: boolean): T | Stop;
+  /** Whether `watch` can stop a stretch at a SIGINT. */
+  sigint?: boolean;
   /** Prefix of `NODE_DEBUG=atexit` lines, such as `ATEXIT 1234:`; undefined when off. */
   trace?: string | undefined;
   /**
@@ -34,6 +41,19 @@ export interface Host {
    * never be what keeps it running); returns what cancels it. Without it, a plain setTimeout.
    */
   timer?(fn: () => void, ms: number): () => void;
+}
+
+/** Why a watchdog stopped a stretch of handlers. */
+export type Stop = 'deadline' | 'SIGINT';
+
+/** What the ending policy lends a run about SIGINT (see ending.ts). */
+export interface Rules {
+  /** Whether a SIGINT may interrupt the stretch of handlers about to run. */
+  sigint(): boolean;
+  /** A SIGINT interrupted a handler of `run`: the run goes on as that signal says. */
+  interrupted(run: Run): void;
+  /** Milliseconds to wait before the first handler, if any. */
+  delay?: number;
 }
 
 export interface Outcome {
@@ -71,12 +91,13 @@ export interface Run {
  * Every failure goes to the reporter; nothing is thrown out of here. `onEnd` is called
  * synchronously when the run ends, so an adapter can end the program without a tick.
  */
-export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEnd?: (outcome: Outcome) => void): Run {
+export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEnd?: (outcome: Outcome) => void, rules?: Rules): Run {
   const entries = s.registry.drain();
   const outcome: Outcome = {};
   const begun = performance.now();
   let waiting = 0; // bumped to abandon the promise being awaited
   let cancel: (() => void) | undefined; // the deadline's timer
+  let running: Handler; // the handler being called, named if a watchdog stops it
   let settle!: (outcome: Outcome) => void;
   let flushed = false; // the runtime took over the ending (see flush)
   const done = new Promise<Outcome>((resolve) => (settle = resolve));
@@ -97,6 +118,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     run.over = true;
     run.awaiting = undefined;
     cancel?.();
+    clearTimeout(delayed);
     entries.end();
     if (s.run === run) {
       // Back to the innermost run still going, if any.
@@ -173,6 +195,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
       if (run.over) return false;
       const since = tracing ? performance.now() : 0;
       let value: unknown;
+      running = func;
       try {
         if (func === exit0 || func === exit1 || (exits.length > 2 && exits.includes(func))) {
           throw new ExitRequest(args?.[0] as number | undefined); // register(process.exit, n)
@@ -196,9 +219,29 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
       return true;
     });
   };
-  // finish() may end the program, so it runs outside the guard.
+  // finish() may end the program, so it runs outside the guard. The deadline bounds synchronous
+  // handlers too, where the host lends a watchdog.
   const step = (): void => {
-    if (host.guard(loop)) finish();
+    const { deadline } = s.options;
+    const sigint = host.sigint === true && rules !== undefined && rules.sigint();
+    const done = host.watch ? host.watch(loop, deadline - (performance.now() - begun), sigint) : host.guard(loop);
+    if (done === true) finish();
+    else if (done) stopped(done);
+  };
+  /**
+   * A watchdog stopped `running` midway (its `finally` blocks did not run). It counts as taken:
+   * the drain goes on with the older ones, if the run does.
+   */
+  const stopped = (why: Stop): void => {
+    s.run = run; // a run nested in the handler was cut short with it
+    if (why === 'SIGINT') {
+      write(`atexit: ${nameOf(running)} was interrupted by SIGINT`);
+      rules!.interrupted(run);
+    } else {
+      write(`atexit: ${nameOf(running)} was stopped after the deadline of ${s.options.deadline} ms; the remaining handlers were skipped`);
+      outcome.late = true;
+      finish();
+    }
   };
 
   function flush(): void {
@@ -208,6 +251,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     wait = false;
     run.awaiting = undefined;
     cancel?.();
+    clearTimeout(delayed);
     step();
   }
 
@@ -218,7 +262,10 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     step();
   }
 
-  step();
+  const delayed = rules?.delay ? setTimeout(() => {
+    if (!run.over) step();
+  }, rules.delay) : undefined;
+  if (!delayed) step();
   return run;
 }
 

@@ -1,0 +1,128 @@
+// Issue 14 item 4: a synchronous handler that does not return. Child processes on the runtime
+// ATEXIT_RUNTIME selects (part of `npm test` on Node 20 and of the runtime matrix, row [spin];
+// fixture test/runtimes/fixtures/spin.mjs), then in-process checks of what a stopped stretch
+// leaves behind (Node only: they run in the test runner itself).
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import vm from 'node:vm';
+import { test } from 'node:test';
+import * as atexit from 'atexit';
+import { command, run as runFixture, runtime } from './harness.js';
+
+const run = (args, options) => runFixture('../runtimes/fixtures/spin.mjs', { args, timeout: 10_000, ...options });
+const deno = runtime === 'deno';
+const fixture = fileURLToPath(new URL('runtimes/fixtures/spin.mjs', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+test('[spin] a handler that spins at the natural end, deadline 300 ms: stopped and named, its finally skipped, the older ones skipped, status 0', async () => {
+  const started = performance.now();
+  const r = await run(['deadline']);
+  assert.equal(r.stdout, 'newer {"reason":"natural","code":0}\n');
+  assert.equal(r.stderr, 'atexit: spinner was stopped after the deadline of 300 ms; the remaining handlers were skipped\n');
+  assert.deepEqual([r.status, r.signal], [0, null]);
+  assert.ok(performance.now() - started < 5_000);
+});
+
+test('[spin] a run begun by SIGINT, a handler that spins, a second SIGINT past the repeat window: it is interrupted and named, the older ones run, killed by SIGINT', { skip: deno && 'Deno ignores breakOnSigint (the next test)' }, async () => {
+  const r = await run(['sigint'], { signals: ['SIGINT', 'SIGINT'] });
+  assert.equal(r.stdout, 'READY\nnewer {"reason":"signal","signal":"SIGINT"}\nREADY\nolder\n');
+  assert.equal(r.stderr, 'atexit: spinner was interrupted by SIGINT\natexit: a second SIGINT: the remaining handlers run without waiting\n');
+  assert.deepEqual([r.status, r.signal], [null, 'SIGINT']);
+});
+
+test('[spin] Deno: a run begun by SIGINT, a handler that spins: a second SIGINT cannot stop it, the deadline (1 s) does', { skip: !deno && 'Deno only' }, async () => {
+  const r = await run(['sigint', '1000'], { signals: ['SIGINT', 'SIGINT'] });
+  assert.equal(r.stdout, 'READY\nnewer {"reason":"signal","signal":"SIGINT"}\nREADY\n');
+  assert.equal(r.stderr, 'atexit: spinner was stopped after the deadline of 1000 ms; the remaining handlers were skipped\n');
+  assert.deepEqual([r.status, r.signal], [null, 'SIGINT']);
+});
+
+test('[spin] one Ctrl+C relayed: SIGINT twice 1 ms apart, a handler that works 50 ms: it completes, nothing skipped, killed by SIGINT', async () => {
+  const [file, argv] = command(fixture, ['relay']);
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root, env: { ...process.env, NODE_DEBUG: '' } });
+  const out = { stdout: '', stderr: '' };
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (out.stderr += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk) => {
+    out.stdout += chunk;
+    if (out.stdout !== 'READY\n') return;
+    child.kill('SIGINT');
+    setTimeout(() => child.kill('SIGINT'), 1);
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000); // fails rather than waits
+  const [status, signal] = await new Promise((resolve) => child.on('close', (...end) => resolve(end)));
+  clearTimeout(timer);
+  assert.equal(out.stdout, 'READY\nnewer {"reason":"signal","signal":"SIGINT"}\nwork done\nolder\n');
+  assert.deepEqual([out.stderr, status, signal], ['', null, 'SIGINT']);
+});
+
+test('[spin] the program listens to SIGINT itself: a SIGINT during a busy handler does not interrupt it, the program hears it, status 0', async () => {
+  const r = await run(['listener'], { signals: ['SIGINT'] });
+  assert.equal(r.stdout, 'newer {"reason":"natural","code":0}\nREADY\nwork done\nolder\nprogram heard SIGINT\n');
+  assert.deepEqual([r.stderr, r.status, r.signal], ['', 0, null]);
+});
+
+/** Runs `fn` with console.error captured; returns what it printed. */
+async function stderrOf(fn) {
+  const lines = [];
+  const real = console.error;
+  console.error = (line) => lines.push(String(line));
+  try {
+    await fn();
+  } finally {
+    console.error = real;
+  }
+  return lines;
+}
+
+test('runExitFuncs() with a handler that spins, deadline 200 ms: stopped, the run ends, process.exit is the real one again, the registry is empty', async () => {
+  const realExit = process.exit;
+  const seen = [];
+  atexit.configure({ deadline: 200 });
+  try {
+    atexit.register(() => seen.push('older'));
+    atexit.register(function spinner() {
+      seen.push('spin');
+      for (;;);
+    });
+    atexit.register(() => seen.push('newer'));
+    const lines = await stderrOf(() => atexit.runExitFuncs());
+    assert.deepEqual(seen, ['newer', 'spin']);
+    assert.deepEqual(lines, ['atexit: spinner was stopped after the deadline of 200 ms; the remaining handlers were skipped']);
+    assert.equal(process.exit, realExit);
+    assert.equal(atexit.ncallbacks(), 0);
+    // A later run works as before.
+    atexit.register(() => seen.push('later'));
+    await atexit.runExitFuncs();
+    assert.deepEqual(seen, ['newer', 'spin', 'later']);
+  } finally {
+    atexit.configure({ deadline: 10_000 });
+    atexit.clear();
+  }
+});
+
+test('the drain after a termination inside a handler: that handler counts as taken, the next each() goes on with the older ones', () => {
+  const { registry } = globalThis[Symbol.for('atexit/2')];
+  const seen = [];
+  const spin = () => {
+    seen.push('spin');
+    for (;;);
+  };
+  registry.add((x) => seen.push(`older ${x}`), [1]);
+  registry.add(spin, ['with an argument']);
+  registry.add(() => seen.push('newer'), undefined);
+  const drain = registry.drain();
+  const KEY = Symbol.for('atexit.test.body');
+  globalThis[KEY] = () => drain.each((func, args) => (func(...(args ?? [])), true));
+  try {
+    assert.throws(() => new vm.Script(`globalThis[Symbol.for('atexit.test.body')]()`).runInThisContext({ timeout: 100 }), { code: 'ERR_SCRIPT_EXECUTION_TIMEOUT' });
+  } finally {
+    delete globalThis[KEY];
+  }
+  assert.deepEqual(seen, ['newer', 'spin']);
+  assert.equal(registry.size, 1);
+  assert.equal(drain.each((func, args) => (func(...(args ?? [])), true)), true);
+  assert.deepEqual(seen, ['newer', 'spin', 'older 1']);
+  assert.equal(registry.size, 0);
+  drain.end();
+});
