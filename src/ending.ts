@@ -297,13 +297,15 @@ function rules(s: Shared, a: Adapter, ending?: Ending, host?: Host): Rules {
 
 function begin(s: Shared, a: Adapter, ending: Ending, wait: boolean, plan: Plan): Run {
   let run: Run | undefined;
+  let ended = false; // by itself: a run flushed inside start() (a SIGINT that stopped a handler) was decided for
   const host = a.host();
   const started = start(s, host, ending, wait, () => {
+    ended = true;
     if (run) conclude(s, a, run, plans.get(run)); // else it ended inside start(): concluded below
   }, rules(s, a, ending, host));
   run = started;
   plans.set(started, { plan, since: performance.now() });
-  if (started.over) conclude(s, a, started, plans.get(started));
+  if (started.over && ended) conclude(s, a, started, plans.get(started));
   return started;
 }
 
