@@ -58,7 +58,7 @@ const P = await import(`data:text/javascript;base64,${Buffer.from(bundled.output
  * `spin` (a watchdog stops a synchronous handler that never returns: at the deadline, or at a
  * SIGINT, which a run begun by SIGINT takes only once the window has passed).
  */
-const RULES = { pid1: true, window: true, unref: true, usr2: true, spin: false };
+const RULES = { pid1: true, window: true, unref: true, usr2: true, spin: true };
 const WINDOW = 100;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', ...(RULES.usr2 ? ['SIGUSR2'] : [])];
 const NUMBER = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGUSR2: 12 };
@@ -459,8 +459,8 @@ function model(rt, c) {
   };
   const status = () => rt.status;
 
-  function begin(ending, then, wait = true) {
-    const r = { ending, outer: run, exit: undefined, then, late: false, ticket: 0, timer: undefined, begun: rt.now, wait, concluding: wait, over: false, epoch };
+  function begin(ending, then, wait = true, exiting = false) {
+    const r = { ending, outer: run, exit: undefined, then, late: false, ticket: 0, timer: undefined, begun: rt.now, wait, concluding: wait, over: false, epoch, exiting };
     run = r;
     // A run begun by SIGINT waits out the window before its first handler, so that a relayed
     // copy of the same Ctrl+C cannot interrupt it.
@@ -475,7 +475,8 @@ function model(rt, c) {
   function step(r) {
     // What the watchdog of this stretch may stop a spinning handler at.
     const ms = c.deadline - (rt.now - r.begun);
-    const sigint = !c.listens.includes('SIGINT') && !(rt.now - (heard.SIGINT ?? -Infinity) < WINDOW);
+    // (The run of a program exiting now has the deadline only.)
+    const sigint = !r.exiting && !c.listens.includes('SIGINT') && !(rt.now - (heard.SIGINT ?? -Infinity) < WINDOW);
     let stop;
     rt.guarding = true;
     try {
@@ -627,6 +628,7 @@ function model(rt, c) {
             rt.log('notice second signal');
             for (let r = run; r; r = r.outer) r.cut = signal; // ending() now tells that signal
             while (run) flush(run);
+            cause = { signal, at: rt.now }; // the window runs from the end of the synchronous part
             closing = { kill: signal };
             rt.timer(final, 0);
             return;
@@ -635,8 +637,9 @@ function model(rt, c) {
         closing = { kill: signal };
         return final();
       }
-      cause = { signal, at };
+      const began = (cause = { signal, at });
       begin({ reason: 'signal', signal }, () => ({ kill: signal }));
+      began.at = rt.now; // a repeat sent meanwhile is heard only now
     },
     request(code) {
       if (run) return void (run.exit = new SystemExit(code));
@@ -673,7 +676,7 @@ function model(rt, c) {
         if (ending.reason === 'exit') r.exit = new SystemExit(ending.code);
         flush(r);
       } else {
-        r = begin(ending, undefined, false);
+        r = begin(ending, undefined, false, true);
       }
       if (closing === 'linger') closing = undefined;
       settle();
