@@ -288,7 +288,9 @@ function cut(s: Shared, a: Adapter, run: Run, signal: string): void {
  */
 function rules(s: Shared, a: Adapter, ending?: Ending, host?: Host): Rules {
   return {
-    sigint: () => !a.listens('SIGINT') && !(performance.now() - (s.heard?.SIGINT ?? -Infinity) < WINDOW),
+    // The window runs from the SIGINT that began or changed the ending, as in signalled(): a
+    // repeat within it (heard later) must not leave a spinning handler deaf to the next Ctrl+C.
+    sigint: () => !a.listens('SIGINT') && !(performance.now() - ((s.cause?.signal === 'SIGINT' ? s.cause.at : s.heard?.SIGINT) ?? -Infinity) < WINDOW),
     // Heard as a genuine second SIGINT: the rest run without waiting, then death by it.
     interrupted: () => signalled(s, a, 'SIGINT'),
     delay: host?.sigint && ending?.reason === 'signal' && ending.signal === 'SIGINT' ? WINDOW : 0,
