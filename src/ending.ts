@@ -271,6 +271,8 @@ function cut(s: Shared, a: Adapter, run: Run, signal: string): void {
     inner.flush();
     if (!inner.over) break; // cannot happen: a flushed run ends inside flush()
   }
+  // A later genuine signal during that flush (a SIGINT that stopped a spinning handler) decided.
+  if (s.closing && s.closing !== 'linger') return;
   const planned = plans.get(outer);
   // A run begun by another signal no longer re-raises that one: withdraw its claim.
   const act = planned?.plan(outer.outcome);
