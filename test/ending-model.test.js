@@ -631,6 +631,7 @@ function model(rt, c) {
             rt.log('notice second signal');
             for (let r = run; r; r = r.outer) r.cut = signal; // ending() now tells that signal
             while (run) flush(run);
+            if (closing && closing !== 'linger') return; // a later genuine signal during the flush decided
             cause = { signal, at: rt.now }; // the window runs from the end of the synchronous part
             closing = { kill: signal };
             rt.timer(final, 0);
