@@ -129,6 +129,8 @@ export type Act = { exit: number | undefined } | { kill: string; last?: () => bo
 type Plan = (outcome: Outcome) => Act;
 /** Each run's plan, and when it began: output drains within what is left of the deadline. */
 const plans = new WeakMap<Run, { plan: Plan; since: number }>();
+/** Runs a genuine second signal flushes (see cut()): the program dies by that signal. */
+const cutBy = new WeakMap<Run, string>();
 
 /**
  * Checks an exit status the way the runtimes do, before anything happens: an integer (a string
@@ -146,6 +148,8 @@ export function checkCode(code: unknown, who: string, strings = false): number |
 export function describeEnding(s: Shared, a: Adapter): Ending | undefined {
   const run = s.run;
   if (!run) return undefined;
+  const signal = cutBy.get(run);
+  if (signal) return { reason: 'signal', signal };
   const { ending } = run;
   const exit = run.outcome.exit;
   if (exit && (ending.reason === 'exit' || ending.reason === 'natural')) {
@@ -273,10 +277,13 @@ function cut(s: Shared, a: Adapter, run: Run, signal: string): void {
   let outer = run;
   while (outer.outer) outer = outer.outer;
   // Innermost first: a run started by a handler (runExitFuncs()) ends before the one around it.
+  for (let inner: Run | undefined = s.run; inner; inner = inner.outer) cutBy.set(inner, signal);
   for (let inner = s.run; inner && !inner.over; inner = s.run) {
     inner.flush();
     if (!inner.over) break; // cannot happen: a flushed run ends inside flush()
   }
+  // A later genuine signal during that flush (a SIGINT that stopped a spinning handler) decided.
+  if (s.closing && s.closing !== 'linger') return;
   const planned = plans.get(outer);
   // A run begun by another signal no longer re-raises that one: withdraw its claim.
   const act = planned?.plan(outer.outcome);
@@ -294,7 +301,9 @@ function cut(s: Shared, a: Adapter, run: Run, signal: string): void {
  */
 function rules(s: Shared, a: Adapter, ending?: Ending, host?: Host): Rules {
   return {
-    sigint: () => !a.listens('SIGINT') && !(performance.now() - (s.heard?.SIGINT ?? -Infinity) < WINDOW),
+    // The window runs from the SIGINT that began or changed the ending, as in signalled(): a
+    // repeat within it (heard later) must not leave a spinning handler deaf to the next Ctrl+C.
+    sigint: () => !a.listens('SIGINT') && !(performance.now() - ((s.cause?.signal === 'SIGINT' ? s.cause.at : s.heard?.SIGINT) ?? -Infinity) < WINDOW),
     // Heard as a genuine second SIGINT: the rest run without waiting, then death by it.
     interrupted: () => a.interrupted?.(s),
     delay: host?.sigint && ending?.reason === 'signal' && ending.signal === 'SIGINT' ? WINDOW : 0,
@@ -303,13 +312,15 @@ function rules(s: Shared, a: Adapter, ending?: Ending, host?: Host): Rules {
 
 function begin(s: Shared, a: Adapter, ending: Ending, wait: boolean, plan: Plan): Run {
   let run: Run | undefined;
+  let ended = false; // by itself: a run flushed inside start() (a SIGINT that stopped a handler) was decided for
   const host = a.host();
   const started = start(s, host, ending, wait, () => {
+    ended = true;
     if (run) conclude(s, a, run, plans.get(run)); // else it ended inside start(): concluded below
   }, rules(s, a, ending, host));
   run = started;
   plans.set(started, { plan, since: performance.now() });
-  if (started.over) conclude(s, a, started, plans.get(started));
+  if (started.over && ended) conclude(s, a, started, plans.get(started));
   return started;
 }
 
