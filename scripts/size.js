@@ -8,11 +8,15 @@
 // commit that needs it, and say why. Issue #11 (the handler-only traceback, precise errors, the
 // per-ending notice, the default export) and issue #9 (the ending policy in src/ending.ts, living
 // with other exit-hook libraries, draining output) took them from 3.6 / 2.9 kB to 5.7 / 4.3 kB;
-// register()'s cold fast path (issue #10's cold batch) added 70 B.
+// register()'s cold fast path (issue #10's cold batch) added 70 B. Issue #18 (nothing read from a
+// polluted Object.prototype: configure() reading own options, the shared state's fields all own,
+// prototype-less property descriptors and run outcome, own reads of signal-exit's emitter,
+// NODE_DEBUG and Bun's version, rawListeners()) added 117 B to the Node entry, 6 B to the
+// browser's.
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 
-const budgets = { 'dist/index.js': 5824, 'dist/browser.js': 4416 };
+const budgets = { 'dist/index.js': 5952, 'dist/browser.js': 4448 };
 let over = false;
 for (const [entry, budget] of Object.entries(budgets)) {
   const { outputFiles } = await build({

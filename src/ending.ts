@@ -35,7 +35,7 @@ export interface Adapter {
  * after a run, withdraws this copy's claim to re-raise and says whether it is the last one
  * running for that signal (see company.ts).
  */
-export type Act = { exit: number | undefined } | { kill: string; last?: () => boolean } | undefined;
+export type Act = { exit: number | undefined } | { kill: string; last: (() => boolean) | undefined } | undefined;
 
 /** What a run started here does when it ends and no handler asked for an exit. */
 type Plan = (outcome: Outcome) => Act;
@@ -135,7 +135,7 @@ export function exiting(s: Shared, a: Adapter, ending: Ending): ExitRequest | un
 export function signalled(s: Shared, a: Adapter, signal: string): void {
   if (a.listens(signal)) return; // handlers run at the real end, whatever the program does now
   if (s.run || (s.closing && s.closing !== 'linger')) {
-    s.closing = { kill: signal };
+    s.closing = { kill: signal, last: undefined };
     return final(s, a);
   }
   // Other copies of atexit (any major) may run for the same signal: the last to finish re-raises.
@@ -204,15 +204,17 @@ function final(s: Shared, a: Adapter): void {
   s.closing = undefined;
   settle(s);
   // A runtime ends here; a page stays as it is (and may be ended again later).
-  if ('kill' in act) {
+  // An own `kill`: `in` would also see one on a polluted Object.prototype.
+  if (Object.hasOwn(act, 'kill')) {
+    const { kill, last } = act as Extract<Act, { kill: string }>;
     // The signal must find the runtime's default action, not our listeners, even if handlers
     // were registered meanwhile.
     const { uninstall } = s;
     s.uninstall = undefined;
     uninstall?.();
-    if (act.last?.() === false) return; // another copy still runs for this signal: it re-raises
-    a.kill(act.kill);
+    if (last?.() === false) return; // another copy still runs for this signal: it re-raises
+    a.kill(kill);
   } else {
-    a.exit(act.exit);
+    a.exit((act as Extract<Act, { exit: unknown }>).exit);
   }
 }

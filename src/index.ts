@@ -15,7 +15,7 @@ import { checkCode, describeEnding, manual, request } from './ending.ts';
 import type { Handler } from './registry.ts';
 import { ExitRequest } from './run.ts';
 import { adapter, install } from './runtime.ts';
-import { mine, settle, shared, type Ending, type Options, type Shared } from './state.ts';
+import { bare, mine, settle, shared, type Ending, type Options, type Shared } from './state.ts';
 
 export type { Handler } from './registry.ts';
 export type { Reporter, Unraisable } from './report.ts';
@@ -189,10 +189,15 @@ export function configure(options: Partial<Options> = {}): Options {
     throw new TypeError(`atexit.configure: expected an options object, got ${describeValue(options)}`);
   }
   const current = shared().options;
+  // Only the object's own properties: one inherited from a polluted Object.prototype is absent.
+  // Every option has a default in `current`: its own keys are the known ones.
+  const next = bare({ ...current });
   for (const key of Object.keys(options)) {
-    if (key !== 'deadline' && key !== 'reporter') throw new TypeError(`atexit.configure: unknown option ${JSON.stringify(key)}; the options are deadline and reporter`);
+    if (!Object.hasOwn(current, key)) throw new TypeError(`atexit.configure: unknown option ${JSON.stringify(key)}; the options are ${Object.keys(current).join(', ').replace(/, (?!.*, )/, ' and ')}`);
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined) (next as Record<string, unknown>)[key] = value;
   }
-  const { deadline = current.deadline, reporter = current.reporter } = options;
+  const { deadline, reporter } = next;
   if (typeof deadline !== 'number' || !(deadline > 0)) {
     throw new TypeError(`atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got ${describeValue(deadline)}`);
   }
@@ -201,7 +206,7 @@ export function configure(options: Partial<Options> = {}): Options {
     throw new RangeError(`atexit.configure: deadline must be at most ${MAX_DELAY} ms (about 24.8 days) or Infinity, got ${deadline}`);
   }
   if (typeof reporter !== 'function') throw new TypeError(`atexit.configure: reporter must be a function, got ${describeValue(reporter)}`);
-  Object.assign(current, { deadline, reporter });
+  Object.assign(current, next);
   return { ...current };
 }
 

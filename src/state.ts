@@ -62,14 +62,23 @@ export function shared(): Shared {
   } catch {
     // a throwing getter, a revoked Proxy: not ours
   }
-  mine = { version: 2, registry: createRegistry(), options: { deadline: 10_000, reporter: printReport } };
+  // Every field an own property from the start, so that none is ever read from a polluted
+  // Object.prototype. Not a prototype-less object: V8 keeps those in dictionary mode, which
+  // doubles the cost of register()'s fast path.
+  mine = { version: 2, registry: createRegistry(), options: { deadline: 10_000, reporter: printReport }, self: undefined, run: undefined, closing: undefined, uninstall: undefined };
   try {
-    Object.defineProperty(globalThis, KEY, { value: mine, configurable: true });
+    Object.defineProperty(globalThis, KEY, bare({ value: mine, configurable: true }));
   } catch {
     // A frozen global or a foreign non-configurable value: this copy keeps its own registry.
   }
   return mine;
 }
+
+/** `fields` in an object without a prototype (see shared()). */
+export const bare = <T extends object>(fields: T): T => Object.assign(Object.create(null) as T, fields);
+
+/** `o[key]` if `o` is an object with that own property: never what a polluted prototype holds. */
+export const ownProp = (o: unknown, key: PropertyKey): unknown => (typeof o === 'object' && o !== null && Object.hasOwn(o, key) ? (o as Record<PropertyKey, unknown>)[key] : undefined);
 
 /** Removes the adapter's listeners once nothing is registered, runs, or is closing. */
 export function settle(s: Shared): void {
