@@ -36,6 +36,11 @@ export interface Shared {
    * so a run without decorators looks nothing up.
    */
   self?: WeakMap<Handler, unknown> | undefined;
+  /**
+   * The registrations made by `use(resource)` and `defer(func)`, by resource or function, so that
+   * `unregister()` finds them; made by the first of those calls.
+   */
+  uses?: WeakMap<object, Handler[]> | undefined;
   /** The innermost run in progress, if any. */
   run?: Run | undefined;
   /**
@@ -58,14 +63,14 @@ export function shared(): Shared {
   if (mine) return mine;
   try {
     const found = (globalThis as Record<symbol, Shared | undefined>)[KEY];
-    if (found?.version === 2 && typeof found.registry.drain === 'function' && (found.self === undefined || found.self instanceof WeakMap)) return (mine = found);
+    if (found?.version === 2 && typeof found.registry.drain === 'function' && (found.self === undefined || found.self instanceof WeakMap) && (found.uses === undefined || found.uses instanceof WeakMap)) return (mine = found);
   } catch {
     // a throwing getter, a revoked Proxy: not ours
   }
   // Every field an own property from the start, so that none is ever read from a polluted
   // Object.prototype. Not a prototype-less object: V8 keeps those in dictionary mode, which
   // doubles the cost of register()'s fast path.
-  mine = { version: 2, registry: createRegistry(), options: { deadline: 10_000, reporter: printReport }, self: undefined, run: undefined, closing: undefined, uninstall: undefined };
+  mine = { version: 2, registry: createRegistry(), options: { deadline: 10_000, reporter: printReport }, self: undefined, uses: undefined, run: undefined, closing: undefined, uninstall: undefined };
   try {
     Object.defineProperty(globalThis, KEY, bare({ value: mine, configurable: true }));
   } catch {
