@@ -47,7 +47,7 @@ for (const file of walk('dist/types')) {
 // of index.d.ts without it (the arguments are still checked; only a decorator on an instance
 // method is then not refused at compile time).
 const index = readFileSync('dist/types/index.d.ts', 'utf8');
-const legacy = index.replace('...args: NoInfer<Parameters<F>>', '...args: Parameters<F>');
+const legacy = index.replaceAll('...args: NoInfer<Parameters<F>>', '...args: Parameters<F>'); // register() and defer()
 if (legacy === index) throw new Error('build: NoInfer<Parameters<F>> not found in dist/types/index.d.ts');
 writeFileSync('dist/types/index-ts5.0.d.ts', legacy);
 // The same declarations, read as CommonJS, for `require` (a .d.cts that re-exports the ESM ones
