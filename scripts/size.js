@@ -12,11 +12,13 @@
 // polluted Object.prototype: configure() reading own options, the shared state's fields all own,
 // prototype-less property descriptors and run outcome, own reads of signal-exit's emitter,
 // NODE_DEBUG and Bun's version, rawListeners()) added 117 B to the Node entry, 6 B to the
-// browser's.
+// browser's. Issue #16 (use() and defer(): the dispose-method lookup, the scoped registration with
+// both dispose methods, the index that lets unregister() find them, their TypeErrors) added 371 B
+// to the Node entry and 383 B to the browser's.
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 
-const budgets = { 'dist/index.js': 5952, 'dist/browser.js': 4448 };
+const budgets = { 'dist/index.js': 6336, 'dist/browser.js': 4832 };
 let over = false;
 for (const [entry, budget] of Object.entries(budgets)) {
   const { outputFiles } = await build({
