@@ -757,16 +757,16 @@ describe('a polluted Object.prototype and Array.prototype (issue 18)', () => {
   });
 
   const expected = {
-    natural: ['ending reason,code natural 0\nslow awaited\nfirst registered 1\n', 0, null],
-    exit: ['ending reason,code exit 3\nslow awaited\nfirst registered 1\n', 3, null],
-    signal: ['READY\nending reason,signal signal SIGTERM\nslow awaited\nfirst registered 1\n', null, 'SIGTERM'],
-    throw: ['ending reason,error error Error: uncaught\nfirst registered 1\n', 1, null],
+    natural: ['ending reason,code natural 0\nslow awaited\nresource disposed\nfirst registered 1\n', 0, null],
+    exit: ['ending reason,code exit 3\nslow awaited\nresource disposed\nfirst registered 1\n', 3, null],
+    signal: ['READY\nending reason,signal signal SIGTERM\nslow awaited\nresource disposed\nfirst registered 1\n', null, 'SIGTERM'],
+    throw: ['ending reason,error error Error: uncaught\nresource disposed\nfirst registered 1\n', 1, null],
   };
   for (const [ending, [tail, status, signal]] of Object.entries(expected)) {
     test(`ending by ${ending}: polluted before or after the import, the same output and status as clean`, async () => {
       const signals = ending === 'signal' ? ['SIGTERM'] : [];
       const clean = await run('hard-polluted.mjs', { args: ['none', 'number', ending, list], signals });
-      assert.equal(clean.stdout, `options deadline,reporter 10000 function true\ncount 4\n${tail}`);
+      assert.equal(clean.stdout, `options deadline,reporter 10000 function true\nscope ended\ncount 5\n${tail}`);
       assert.deepEqual([clean.status, clean.signal], [status, signal]);
       assert.match(clean.stderr, /Exception ignored in atexit callback failing:\nError: boom\n/);
       for (const when of ['before', 'after']) {
