@@ -37,15 +37,15 @@ const server = createServer(async (req, res) => {
 // give up well before that. Past the deadline the remaining handlers are skipped.
 atexit.configure({ deadline: 20_000 });
 
-atexit.register(async function shutdown() {
-  console.log(`shutting down: ${JSON.stringify(atexit.ending())}`);
-  // The server first: close() stops accepting and resolves once the requests in flight are done.
-  await new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-  console.log('server closed');
-  // Then the pool, which those requests were still using.
-  await pool.end();
+// Last in, first out: the pool is registered first, so it closes after the server.
+atexit.register(async function closePool() {
+  await pool.end(); // the requests in flight were still using it
   console.log('pool closed');
 });
+// server[Symbol.asyncDispose] (Node 20.4+): close() stops accepting and resolves once the
+// requests in flight are answered.
+atexit.use(server).on('close', () => console.log('server closed'));
+atexit.register(() => console.log(`shutting down: ${JSON.stringify(atexit.ending())}`));
 
 server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   console.log(`listening on http://127.0.0.1:${server.address().port} (pid ${process.pid})`);

@@ -44,7 +44,7 @@ const [bundled] = generateDtsBundle([{ filePath: 'src/index.ts', output: { noBan
 // TypeScript before 5.4 has no NoInfer: package.json's `types@<5.4` conditions point it at a copy
 // without it (the arguments are still checked; only a decorator on an instance method is then
 // not refused at compile time).
-const legacy = bundled.replace('...args: NoInfer<Parameters<F>>', '...args: Parameters<F>');
+const legacy = bundled.replaceAll('...args: NoInfer<Parameters<F>>', '...args: Parameters<F>'); // register() and defer()
 if (legacy === bundled) throw new Error('build: NoInfer<Parameters<F>> not found in the bundled declarations');
 // The same text serves `import` (.d.ts) and `require` (.d.cts): TypeScript reads the .d.cts as
 // CommonJS, where `export default` is `exports.default`, as the CommonJS bundle has it. (A .d.cts

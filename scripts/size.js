@@ -16,10 +16,17 @@
 // src/runtimes/watchdog.ts; the run's stop lines and the SIGINT rule with its start delay, which
 // the browser bundle carries too; Bun's SIGINT default restored) added about 0.55 kB (Node) and
 // 0.25 kB (browser).
+// Issue #18 (nothing read from a
+// polluted Object.prototype: configure() reading own options, the shared state's fields all own,
+// prototype-less property descriptors and run outcome, own reads of signal-exit's emitter,
+// NODE_DEBUG and Bun's version, rawListeners()) added 117 B to the Node entry, 6 B to the
+// browser's. Issue #16 (use() and defer(): the dispose-method lookup, the scoped registration with
+// both dispose methods, the index that lets unregister() find them, their TypeErrors) added 371 B
+// to the Node entry and 383 B to the browser's.
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 
-const budgets = { 'dist/index.js': 7680, 'dist/browser.js': 5472 };
+const budgets = { 'dist/index.js': 8192, 'dist/browser.js': 6144 };
 let over = false;
 for (const [entry, budget] of Object.entries(budgets)) {
   const { outputFiles } = await build({

@@ -12,17 +12,20 @@
 //   signal is a second one, which ends the program at once). A Set, not the listeners, because
 //   Deno's signal listeners cannot be listed.
 
+import { bare, ownProp } from './state.ts';
+
 const MARK = Symbol.for('atexit.listener');
 const RAISING = Symbol.for('atexit.raising');
 
 /** The part of Node's `process` this module reads. */
 export interface Listeners {
+  rawListeners?(event: string): unknown[];
   listeners?(event: string): unknown[];
   listenerCount(event: string): number;
 }
 
 /** Marks `listener` (a function atexit just made) as atexit's, for every copy and major. */
-export const mark = <F extends (...args: never[]) => void>(listener: F): F => Object.defineProperty(listener, MARK, { value: true });
+export const mark = <F extends (...args: never[]) => void>(listener: F): F => Object.defineProperty(listener, MARK, bare({ value: true }));
 
 /**
  * The number of listeners for `signal` that are the program's own: all of them but those of
@@ -35,11 +38,15 @@ export const mark = <F extends (...args: never[]) => void>(listener: F): F => Ob
 export function programListeners(p: Listeners, signal: string, own: number): number {
   try {
     let count = 0;
-    for (const listener of p.listeners!(signal)) if ((listener as Record<symbol, unknown>)[MARK] !== true) count++;
+    // rawListeners(): listeners() unwraps `once` wrappers by reading each function's `listener`,
+    // which a polluted Object.prototype answers for every function.
+    const all = typeof p.rawListeners === 'function' ? p.rawListeners(signal) : p.listeners!(signal);
+    for (const listener of all) if ((listener as Record<symbol, unknown>)[MARK] !== true) count++;
     if (signal !== 'SIGBREAK') {
-      const v4 = (globalThis as Record<symbol, { count?: unknown } | undefined>)[Symbol.for('signal-exit emitter')];
-      const v3 = (p as { __signal_exit_emitter__?: { count?: unknown } }).__signal_exit_emitter__;
-      count -= (Number(v4?.count) || 0) + (Number(v3?.count) || 0);
+      // Own properties only: a polluted Object.prototype must not pass for signal-exit.
+      const v4 = ownProp(globalThis, Symbol.for('signal-exit emitter'));
+      const v3 = ownProp(p, '__signal_exit_emitter__');
+      count -= (Number(ownProp(v4, 'count')) || 0) + (Number(ownProp(v3, 'count')) || 0);
     }
     return Math.max(0, count);
   } catch {
@@ -61,7 +68,7 @@ export function raising(signal: string): () => boolean {
   const g = globalThis as Record<symbol, unknown>;
   let all: Set<{ signal: string }> | undefined;
   try {
-    if (!(g[RAISING] instanceof Set)) Object.defineProperty(g, RAISING, { value: new Set(), configurable: true });
+    if (!(g[RAISING] instanceof Set)) Object.defineProperty(g, RAISING, bare({ value: new Set(), configurable: true }));
     (all = g[RAISING] as Set<{ signal: string }>).add(me);
   } catch {
     // a global we cannot write to: this copy re-raises for itself

@@ -123,7 +123,7 @@ export function checkSignals(value: unknown, a: Adapter): string[] {
  * after a run, withdraws this copy's claim to re-raise and says whether it is the last one
  * running for that signal (see company.ts).
  */
-export type Act = { exit: number | undefined } | { kill: string; last?: () => boolean } | undefined;
+export type Act = { exit: number | undefined } | { kill: string; last: (() => boolean) | undefined } | undefined;
 
 /** What a run started here does when it ends and no handler asked for an exit. */
 type Plan = (outcome: Outcome) => Act;
@@ -254,7 +254,7 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
     if (cause?.signal === signal && at - cause.at < WINDOW) return;
     s.cause = { signal, at };
     if (run) return cut(s, a, run, signal);
-    s.closing = { kill: signal };
+    s.closing = { kill: signal, last: undefined };
     return final(s, a);
   }
   const cause = (s.cause = { signal, at });
@@ -289,7 +289,7 @@ function cut(s: Shared, a: Adapter, run: Run, signal: string): void {
   const act = planned?.plan(outer.outcome);
   if (act && 'kill' in act) act.last?.();
   s.cause = { signal, at: performance.now() }; // as in signalled(): after the synchronous part
-  close(s, a, { kill: signal }, planned?.since ?? performance.now());
+  close(s, a, { kill: signal, last: undefined }, planned?.since ?? performance.now());
 }
 
 /**
@@ -374,17 +374,18 @@ function final(s: Shared, a: Adapter): void {
   s.closing = undefined;
   settle(s);
   // A runtime ends here; a page stays as it is (and may be ended again later).
-  if ('kill' in act) {
+  // An own `kill`: `in` would also see one on a polluted Object.prototype.
+  if (Object.hasOwn(act, 'kill')) {
+    const { kill, last } = act as Extract<Act, { kill: string }>;
     // The signal must find the runtime's default action, not our listeners, even if handlers
     // were registered meanwhile.
     const { uninstall } = s;
     s.uninstall = undefined;
     uninstall?.();
-    if (act.last?.() === false) return; // another copy still runs for this signal: it re-raises
-    const signal = act.kill;
+    if (last?.() === false) return; // another copy still runs for this signal: it re-raises
     // The re-raise did not end the program (PID 1, an ignored signal): end as a shell reports it.
-    a.kill(signal, () => a.exit(128 + (a.signals()[signal] ?? 0)));
+    a.kill(kill, () => a.exit(128 + (a.signals()[kill] ?? 0)));
   } else {
-    a.exit(act.exit);
+    a.exit((act as Extract<Act, { exit: unknown }>).exit);
   }
 }

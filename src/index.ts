@@ -16,7 +16,7 @@ import type { Handler } from './registry.ts';
 import { callerFrame, describeValue, nameOf, write } from './report.ts';
 import { ExitRequest } from './run.ts';
 import { adapter, install } from './runtime.ts';
-import { mine, settle, shared, type Ending, type Options, type Shared } from './state.ts';
+import { bare, mine, settle, shared, type Ending, type Options, type Shared } from './state.ts';
 
 export type { Handler } from './registry.ts';
 export type { Reporter, Unraisable } from './report.ts';
@@ -78,8 +78,109 @@ function registerMore(func: Handler, args: unknown[]): Handler {
   return func;
 }
 
+// `Symbol.asyncDispose`/`Symbol.dispose` where the lib declares them (lib esnext.disposable,
+// @types/node); `never` elsewhere, and then any object is taken (TypeScript cannot name the key).
+type AsyncDisposeKey = SymbolConstructor extends { readonly asyncDispose: infer K extends symbol } ? K : never;
+type DisposeKey = SymbolConstructor extends { readonly dispose: infer K extends symbol } ? K : never;
+
+/** What `use()` takes: an `AsyncDisposable` or a `Disposable` (their shapes, for TypeScript before 5.2). */
+export type Resource = [AsyncDisposeKey | DisposeKey] extends [never]
+  ? object
+  : { readonly [K in AsyncDisposeKey]: () => unknown } | { readonly [K in DisposeKey]: () => unknown };
+
 /**
- * Removes every registration of `func` (matched with `===`); does nothing if there is none.
+ * What `defer()` returns: a registration that `using` / `await using` (or a `DisposableStack`)
+ * ends with its scope, running the function then, unless it ran at exit already.
+ */
+export type Deferred = { readonly [K in AsyncDisposeKey]: () => Promise<void> } & { readonly [K in DisposeKey]: () => void };
+
+/** The well-known symbol, or the key TypeScript's downlevel `using` falls back to where it is missing. */
+const disposeKey = (name: 'asyncDispose' | 'dispose'): symbol => (Symbol as unknown as Record<string, symbol | undefined>)[name] ?? Symbol.for(`Symbol.${name}`);
+
+/**
+ * Registers `resource[Symbol.asyncDispose]` (else `resource[Symbol.dispose]`), looked up now, to
+ * be called at exit with `this` = `resource`, in the one LIFO order with `register()`; an async
+ * disposal is awaited within the deadline. Returns `resource`; `null` and `undefined` are taken
+ * and ignored. `unregister(resource)` removes every registration of it.
+ *
+ * @throws {TypeError} if `resource` has neither method.
+ * @example
+ * ```ts
+ * const server = atexit.use(http.createServer(app)); // closed at exit
+ * ```
+ */
+export function use<T extends Resource | null | undefined>(resource: T): T {
+  if (resource === null || resource === undefined) return resource;
+  let method: unknown;
+  let async = true;
+  if (typeof resource === 'object' || typeof resource === 'function') {
+    method = (resource as Record<symbol, unknown>)[disposeKey('asyncDispose')];
+    if (method === undefined || method === null) {
+      method = (resource as Record<symbol, unknown>)[disposeKey('dispose')];
+      async = false;
+    }
+  }
+  if (typeof method !== 'function') {
+    throw new TypeError(`atexit.use: expected a resource with [Symbol.asyncDispose] or [Symbol.dispose], got ${typeof resource === 'function' ? 'a function without them' : describeValue(resource)}`);
+  }
+  const dispose = method as () => unknown;
+  // As the proposal does, a synchronous [Symbol.dispose] is not awaited, whatever it returns.
+  attach(shared(), resource, dispose, () => {
+    const value = Reflect.apply(dispose, resource, []);
+    return async ? value : undefined;
+  });
+  return resource;
+}
+
+/**
+ * Registers `func` to be called with `args` at exit, as `register()` does, and returns a
+ * registration that a scope can end: `await using` (or `using`) calls `func` at the end of the
+ * scope and unregisters it, unless the program ended first and it ran at exit. It runs once;
+ * ending it again does nothing. `DisposableStack.prototype.defer`, for the process-wide stack.
+ *
+ * @throws {TypeError} if `func` is not callable.
+ * @example
+ * ```ts
+ * await using tmp = atexit.defer(() => rm(dir, { recursive: true }));
+ * ```
+ */
+export function defer<F extends Handler>(func: F, ...args: NoInfer<Parameters<F>>): Deferred {
+  if (typeof func !== 'function' || isClass(func)) throw new TypeError(`atexit.defer: expected a function, got ${describeValue(func)}`);
+  const s = shared();
+  let ran = false;
+  const call = (): unknown => {
+    ran = true;
+    return Reflect.apply(func, undefined, args);
+  };
+  const atExit = attach(s, func, func, () => (ran ? undefined : call()));
+  const end = (): unknown => {
+    if (ran) return undefined;
+    s.registry.remove(atExit);
+    const made = s.uses?.get(func);
+    made?.splice(made.indexOf(atExit) >>> 0, 1);
+    settle(s);
+    return call();
+  };
+  return {
+    [disposeKey('dispose')]: () => void end(),
+    [disposeKey('asyncDispose')]: async () => void (await end()),
+  } as unknown as Deferred;
+}
+
+/** Registers `disposer` for `key` (a resource, or defer's function), named after `named`, so unregister(key) finds it. */
+function attach(s: Shared, key: object, named: { name: unknown }, disposer: Handler): Handler {
+  // Reports and NODE_DEBUG name the function or the dispose method, not this wrapper.
+  Object.defineProperty(disposer, 'name', bare({ value: nameOf(named as Handler) }));
+  const made = (s.uses ??= new WeakMap()).get(key);
+  if (made) made.push(disposer);
+  else s.uses.set(key, [disposer]);
+  add(s, disposer, undefined);
+  return disposer;
+}
+
+/**
+ * Removes every registration of `func` (matched with `===`), also those made by `use(func)` and
+ * `defer(func)`; does nothing if there is none.
  * Amortised constant time: the first call builds an index in one pass over the registry, kept
  * until the registry is empty; later calls cost what that function's registrations cost.
  *
@@ -92,6 +193,11 @@ function registerMore(func: Handler, args: unknown[]): Handler {
 export function unregister(func: unknown): void {
   const s = shared();
   s.registry.remove(func);
+  const made = s.uses?.get(func as object);
+  if (made) {
+    s.uses!.delete(func as object);
+    for (const disposer of made) s.registry.remove(disposer);
+  }
   settle(s);
 }
 
@@ -198,11 +304,15 @@ export function configure(options: Partial<Options> = {}): Options {
   }
   const s = shared();
   const current = s.options;
+  // Only the object's own properties: one inherited from a polluted Object.prototype is absent.
+  const given: Partial<Record<keyof Options, unknown>> = bare({});
   for (const key of Object.keys(options)) {
     if (key !== 'deadline' && key !== 'reporter' && key !== 'signals') throw new TypeError(`atexit.configure: unknown option ${JSON.stringify(key)}; the options are deadline, reporter and signals`);
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined) given[key] = value;
   }
-  const signals = Object.hasOwn(options, 'signals') ? checkSignals(options.signals, adapter) : undefined;
-  const { deadline = current.deadline, reporter = current.reporter } = options;
+  const signals = given.signals === undefined ? undefined : checkSignals(given.signals, adapter);
+  const { deadline = current.deadline, reporter = current.reporter } = given;
   if (typeof deadline !== 'number') {
     throw new TypeError(`atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got ${describeValue(deadline)}`);
   }
@@ -293,5 +403,7 @@ const atexit: {
   readonly exit: typeof exit;
   readonly ending: typeof ending;
   readonly configure: typeof configure;
-} = /* @__PURE__ */ Object.freeze({ register, unregister, runExitFuncs, clear, ncallbacks, exit, ending, configure });
+  readonly use: typeof use;
+  readonly defer: typeof defer;
+} = /* @__PURE__ */ Object.freeze({ register, unregister, runExitFuncs, clear, ncallbacks, exit, ending, configure, use, defer });
 export default atexit;

@@ -93,7 +93,7 @@ export interface Run {
  */
 export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEnd?: (outcome: Outcome) => void, rules?: Rules): Run {
   const entries = s.registry.drain();
-  const outcome: Outcome = {};
+  const outcome: Outcome = Object.create(null); // `exit` and `late` are absent until set
   const begun = performance.now();
   let waiting = 0; // bumped to abandon the promise being awaited
   let cancel: (() => void) | undefined; // the deadline's timer

@@ -44,6 +44,11 @@ export interface Shared {
   self?: WeakMap<Handler, unknown> | undefined;
   /** Under `NODE_DEBUG=atexit`: where each handler was first registered, for its failure's trace line. */
   sites?: WeakMap<Handler, string> | undefined;
+  /**
+   * The registrations made by `use(resource)` and `defer(func)`, by resource or function, so that
+   * `unregister()` finds them; made by the first of those calls.
+   */
+  uses?: WeakMap<object, Handler[]> | undefined;
   /** The innermost run in progress, if any. */
   run?: Run | undefined;
   /**
@@ -70,18 +75,27 @@ export function shared(): Shared {
   if (mine) return mine;
   try {
     const found = (globalThis as Record<symbol, Shared | undefined>)[KEY];
-    if (found?.version === 2 && typeof found.registry.drain === 'function' && (found.self === undefined || found.self instanceof WeakMap)) return (mine = found);
+    if (found?.version === 2 && typeof found.registry.drain === 'function' && (found.self === undefined || found.self instanceof WeakMap) && (found.uses === undefined || found.uses instanceof WeakMap)) return (mine = found);
   } catch {
     // a throwing getter, a revoked Proxy: not ours
   }
-  mine = { version: 2, registry: createRegistry(), options: { deadline: 10_000, reporter: printReport } };
+  // Every field an own property from the start, so that none is ever read from a polluted
+  // Object.prototype. Not a prototype-less object: V8 keeps those in dictionary mode, which
+  // doubles the cost of register()'s fast path.
+  mine = { version: 2, registry: createRegistry(), options: { deadline: 10_000, reporter: printReport }, self: undefined, uses: undefined, run: undefined, closing: undefined, uninstall: undefined };
   try {
-    Object.defineProperty(globalThis, KEY, { value: mine, configurable: true });
+    Object.defineProperty(globalThis, KEY, bare({ value: mine, configurable: true }));
   } catch {
     // A frozen global or a foreign non-configurable value: this copy keeps its own registry.
   }
   return mine;
 }
+
+/** `fields` in an object without a prototype (see shared()). */
+export const bare = <T extends object>(fields: T): T => Object.assign(Object.create(null) as T, fields);
+
+/** `o[key]` if `o` is an object with that own property: never what a polluted prototype holds. */
+export const ownProp = (o: unknown, key: PropertyKey): unknown => (typeof o === 'object' && o !== null && Object.hasOwn(o, key) ? (o as Record<PropertyKey, unknown>)[key] : undefined);
 
 /** Removes the adapter's listeners once nothing is registered, runs, or is closing. */
 export function settle(s: Shared): void {

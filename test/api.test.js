@@ -37,6 +37,38 @@ for (const [what, options, kind] of [
   });
 }
 
+test('configure() reads only own options: inherited ones (a polluted Object.prototype) are absent', () => {
+  const reporter = () => {};
+  atexit.configure({ deadline: 250, reporter });
+  const polluter = () => {};
+  Object.prototype.deadline = 1;
+  Object.prototype.reporter = polluter;
+  Object.prototype.unknownOption = true;
+  let result;
+  let inherited;
+  try {
+    result = atexit.configure({});
+    inherited = atexit.configure(Object.create({ deadline: 5 }));
+  } finally {
+    delete Object.prototype.deadline;
+    delete Object.prototype.reporter;
+    delete Object.prototype.unknownOption;
+  }
+  assert.deepEqual([result.deadline, result.reporter], [250, reporter]);
+  assert.deepEqual([inherited.deadline, inherited.reporter], [250, reporter], 'an option on the object\'s own prototype is not its own either');
+  // Handed out as a plain object, as before
+  assert.equal(Object.getPrototypeOf(result), Object.prototype);
+  assert.deepEqual(Object.keys(result), ['deadline', 'reporter']);
+});
+
+test('ending() results are plain objects to the program', async () => {
+  let seen;
+  atexit.register(() => (seen = atexit.ending()));
+  await atexit.runExitFuncs();
+  assert.deepEqual(seen, { reason: 'manual' });
+  assert.equal(Object.getPrototypeOf(seen), Object.prototype);
+});
+
 test('the returned settings are a copy: changing them changes nothing', () => {
   const copy = atexit.configure();
   copy.deadline = 1;

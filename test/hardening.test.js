@@ -730,3 +730,51 @@ describe('a damaged environment', () => {
     });
   }
 });
+
+describe('a polluted Object.prototype and Array.prototype (issue 18)', () => {
+  // Every name the bundles read as a property (`.name`, `?.name`, destructured, quoted), and
+  // the option names: read from dist/, so the list grows with the code. Left out: names the
+  // runtime itself reads through the prototype, which break it without atexit (Node's module
+  // loader reads `options.signal` at import, its console `write` on a pipe).
+  const runtimeOwn = new Set(['signal', 'write']);
+  const source = ['index.js', 'deno.js']
+    .map((file) => readFileSync(fileURLToPath(new URL(`../dist/${file}`, import.meta.url)), 'utf8'))
+    .join('\n')
+    .replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+  const names = new Set(Object.keys(atexit.configure()));
+  for (const [, name] of source.matchAll(/\.\s*([A-Za-z_$][\w$]*)/g)) names.add(name);
+  for (const [, list] of source.matchAll(/\{([^{}=()]*)\}\s*=[^=>]/g)) {
+    for (const part of list.split(',')) names.add(part.trim().split(/[\s:=]/)[0]);
+  }
+  // Quoted names too: keys read by a helper (`ownProp(p, 'versions')`), `in`, events and signals.
+  for (const [, name] of source.matchAll(/["']([A-Za-z_$][\w$]*)["']/g)) names.add(name);
+  const list = [...names].filter((name) => /^[A-Za-z_$][\w$]*$/.test(name) && !runtimeOwn.has(name)).join(',');
+
+  test('the list of names is read from the bundles: options, shared state, listener marks, descriptors', () => {
+    for (const name of ['deadline', 'reporter', 'run', 'closing', 'uninstall', 'self', 'exit', 'late', 'kill', 'last', 'get', 'set', '__signal_exit_emitter__', 'NODE_DEBUG', 'bun']) {
+      assert.ok(list.split(',').includes(name), name);
+    }
+  });
+
+  const expected = {
+    natural: ['ending reason,code natural 0\nslow awaited\nresource disposed\nfirst registered 1\n', 0, null],
+    exit: ['ending reason,code exit 3\nslow awaited\nresource disposed\nfirst registered 1\n', 3, null],
+    signal: ['READY\nending reason,signal signal SIGTERM\nslow awaited\nresource disposed\nfirst registered 1\n', null, 'SIGTERM'],
+    throw: ['ending reason,error error Error: uncaught\nresource disposed\nfirst registered 1\n', 1, null],
+  };
+  for (const [ending, [tail, status, signal]] of Object.entries(expected)) {
+    test(`ending by ${ending}: polluted before or after the import, the same output and status as clean`, async () => {
+      const signals = ending === 'signal' ? ['SIGTERM'] : [];
+      const clean = await run('hard-polluted.mjs', { args: ['none', 'number', ending, list], signals });
+      assert.equal(clean.stdout, `options deadline,reporter 10000 function true\nscope ended\ncount 5\n${tail}`);
+      assert.deepEqual([clean.status, clean.signal], [status, signal]);
+      assert.match(clean.stderr, /Exception ignored in atexit callback failing:\nError: boom\n/);
+      for (const when of ['before', 'after']) {
+        for (const kind of ['number', 'string']) {
+          const r = await run('hard-polluted.mjs', { args: [when, kind, ending, list], signals });
+          assert.deepEqual({ ...r, when, kind }, { ...clean, when, kind });
+        }
+      }
+    });
+  }
+});

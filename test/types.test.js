@@ -42,6 +42,15 @@ for (const [typescript, version] of VERSIONS) {
   });
 }
 
+for (const [typescript, version] of VERSIONS) {
+  test(`types, TypeScript ${version}: without lib esnext.disposable nor @types/node, use() takes objects and refuses 42`, () => {
+    const options = ['--noEmit', '--strict', '--lib', 'es2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--typeRoots', 'test/fixtures/no-type-roots', '--pretty', 'false'];
+    const r = tsc([...(typescript === 'typescript7' ? ['--ignoreConfig'] : []), ...options, 'test/fixtures/types-no-disposable.ts'], typescript);
+    assert.equal(r.stdout + r.stderr, '');
+    assert.equal(r.status, 0);
+  });
+}
+
 test('decorator: @atexit.register on a static method runs at exit with this === its class; unregister(Class.method) removes it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'atexit-decorator-'));
   try {

@@ -117,3 +117,33 @@ atexitDefault.register(add, 1, 'x');
 atexitDefault.register(add, 1, 2);
 expectType<Equals<typeof atexitDefault.register, typeof atexit.register>>(true);
 expectType<Equals<typeof atexitDefault.configure, typeof atexit.configure>>(true);
+
+// use(): an AsyncDisposable or a Disposable (or null / undefined), returned as given.
+import { createServer, type Server } from 'node:http';
+const server = atexit.use(createServer());
+expectType<Server>(server);
+const syncResource = atexit.use({ [Symbol.dispose]() {}, id: 1 });
+expectType<number>(syncResource.id);
+atexit.use({ async [Symbol.asyncDispose]() {} });
+expectType<null>(atexit.use(null));
+expectType<undefined>(atexit.use(undefined));
+const maybe = atexit.use(Math.random() > 0.5 ? server : undefined);
+expectType<typeof server | undefined>(maybe);
+// @ts-expect-error a number is not a resource
+atexit.use(42);
+// @ts-expect-error an object without [Symbol.asyncDispose] or [Symbol.dispose]
+atexit.use({ close() {} });
+
+// defer(): arguments checked as register()'s; the registration is what `using` and
+// `await using` take.
+const deferred = atexit.defer(add, 1, 'x');
+const asyncScoped: AsyncDisposable = deferred;
+const syncScoped: Disposable = deferred;
+expectType<Promise<void>>(deferred[Symbol.asyncDispose]());
+// @ts-expect-error wrong type for the second argument
+atexit.defer(add, 1, 2);
+// @ts-expect-error a class is not a function to defer
+atexit.defer(class Temp {});
+expectType<Equals<typeof atexitDefault.use, typeof atexit.use>>(true);
+expectType<Equals<typeof atexitDefault.defer, typeof atexit.defer>>(true);
+void [asyncScoped, syncScoped];

@@ -6,7 +6,7 @@ import { drainStreams, guardStreams } from '../drain.ts';
 import { checkCode, drained, exiting, linuxSignals, listened, signalled, type Adapter } from '../ending.ts';
 import { describe, write } from '../report.ts';
 import { ExitRequest, type Host, type Stop } from '../run.ts';
-import { settle, type Shared } from '../state.ts';
+import { bare, settle, type Shared } from '../state.ts';
 import { watched } from './watchdog.ts';
 
 /** The part of the `Deno` namespace we use, checked by shape before use. */
@@ -99,13 +99,13 @@ function watch(event: Event): () => boolean {
   const real = event.preventDefault;
   try {
     real.call(event);
-    Object.defineProperty(event, 'preventDefault', {
+    Object.defineProperty(event, 'preventDefault', bare({
       configurable: true,
       value(this: Event) {
         asked = true;
         return real.call(this);
       },
-    });
+    }));
   } catch {
     // an event we cannot watch: as if no one else asked
   }

@@ -3,7 +3,7 @@ import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
 import { checkCode, drained, exiting, linuxSignals, listened, signalled, type Adapter } from '../ending.ts';
 import { ExitRequest, type Host, type Stop } from '../run.ts';
-import type { Shared } from '../state.ts';
+import { ownProp, type Shared } from '../state.ts';
 import { watchable, watched } from './watchdog.ts';
 
 /** The part of `process` we use, checked by shape before use. */
@@ -40,7 +40,7 @@ function host(): Host {
   const p = proc();
   let trace: string | undefined;
   try {
-    if (/(^|,)\s*(atexit|\*)\s*(,|$)/i.test(p?.env?.NODE_DEBUG ?? '')) trace = `ATEXIT ${p!.pid}:`;
+    if (/(^|,)\s*(atexit|\*)\s*(,|$)/i.test(String(ownProp(p?.env, 'NODE_DEBUG') ?? ''))) trace = `ATEXIT ${p!.pid}:`;
     /* c8 ignore next 3: Deno's process.env without --allow-env */
   } catch {
     // env may be guarded (Deno without --allow-env)
@@ -211,7 +211,7 @@ export const adapter: Adapter = {
 // Bun 1.x quirks, measured in docs/runtimes.md. Bun tells an unhandled rejection neither to
 // 'uncaughtExceptionMonitor' nor through the 'exit' code (0, though it ends with 1). Such an
 // 'exit' has no 'beforeExit' before it and no process.exit() on its stack: that tells it apart.
-const isBun = (p: Proc): boolean => typeof (p as { versions?: { bun?: unknown } }).versions?.bun === 'string';
+const isBun = (p: Proc): boolean => typeof ownProp(ownProp(p, 'versions'), 'bun') === 'string';
 /* c8 ignore start: Bun only (tested in the runtime matrix) */
 function bunRejected(p: Proc): boolean {
   if (!isBun(p)) return false;
