@@ -36,7 +36,7 @@ const chosen = mutants
 
 /** A copy of the work tree without git, build output or dependencies (node_modules is linked). */
 function scratch() {
-  const dir = mkdtempSync(join(tmpdir(), 'atexit-mutate-'));
+  const dir = mkdtempSync(join(tmpdir(), 'mutant-')); // not "atexit": tests look for that word in output, paths included;
   for (const entry of readdirSync(root)) {
     if (['.git', 'node_modules', 'dist', 'coverage'].includes(entry)) continue;
     cpSync(join(root, entry), join(dir, entry), { recursive: true });
@@ -72,6 +72,13 @@ const suite = (dir) => readdirSync(join(dir, 'test')).filter((f) => f.endsWith('
 /** The first failing test in node --test output (a subtest comes before its suite), to say what killed a mutant. */
 const failed = (output) => /^\s*not ok \d+ - (.*)$/m.exec(output)?.[1] ?? output.trim().split('\n').slice(-3).join(' ');
 
+/** Each failing test with the lines that say why, or the output's tail. */
+const report = (output) => {
+  const lines = output.split('\n');
+  const found = lines.flatMap((line, i) => (/^\s*not ok /.test(line) ? lines.slice(i, i + 20) : []));
+  return (found.length ? found : lines.slice(-40)).join('\n');
+};
+
 /** Builds and tests one mutant in `dir`, then puts the file back. */
 async function trial(dir, m) {
   const path = join(dir, m.file);
@@ -105,7 +112,7 @@ try {
     const built = await node(dir, ['scripts/build.js']);
     const tested = built.ok ? await node(dir, ['--test', ...suite(dir)]) : built;
     if (!tested.ok) {
-      console.log(`baseline: the unmutated copy fails, so every mutant would look killed:\n${tested.output.slice(-4000)}`);
+      console.log(`baseline: the unmutated copy fails, so every mutant would look killed:\n${report(tested.output)}`);
       process.exitCode = 1;
       stop = true;
     } else {

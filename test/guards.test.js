@@ -1,6 +1,7 @@
 // Endings that `npm test` must guard on Node (issue 20): each was once broken by a one-line
-// change that only the runtime matrix caught. The matrix (test/runtimes) keeps checking them on
-// the other runtimes; here they run on this node, from the same fixtures where they exist.
+// change (see scripts/mutants.js) that only the runtime matrix, or no test, caught. The matrix
+// (test/runtimes) keeps checking them on the other runtimes; here they run on this node, from the
+// same fixtures where they exist.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { run } from './harness.js';
@@ -51,3 +52,16 @@ for (const how of ['handled-throw', 'handled-reject']) {
     assert.deepEqual([r.status, r.signal, r.stderr], [5, null, '']);
   });
 }
+
+test('the deadline counts from the start of the run: a synchronous handler that used it up leaves none to the next', async () => {
+  const r = await run('guards.mjs', { args: ['deadline-spent'] });
+  assert.equal(r.stdout, 'spin: done\n');
+  assert.match(r.stderr, /^atexit: deadline of 200 ms passed while awaiting late; the remaining handlers were skipped\n$/);
+  assert.deepEqual([r.status, r.signal], [0, null]);
+});
+
+test('an awaited handler that settled at once, then one awaiting a timer: the run leaves no deadline timer behind (10 s)', async () => {
+  const r = await matrix('settled-first.mjs', { timeout: 8_000 });
+  assert.equal(r.stdout, 'settled\nawaited\nsync handler\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
+});
