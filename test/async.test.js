@@ -237,7 +237,10 @@ test('NODE_DEBUG=atexit on process.exit(): async handlers are traced as not awai
 
 test('without NODE_DEBUG=atexit there is no trace', async () => {
   const r = await run('async-trace.mjs', { args: ['natural'] });
+  // the handlers did run: the first (rejected) is reported, and that is all stderr says
+  assert.match(r.stderr, /^Exception ignored in atexit callback rejected:\nError: traced failure\n/);
   assert.equal(notices(r.stderr).length + lines(r.stderr).filter((line) => line.startsWith('ATEXIT')).length, 0);
+  assert.deepEqual([r.stdout, r.status, r.signal], ['', 0, null]);
 });
 
 test('Kubernetes: on SIGTERM the HTTP server finishes its request and closes, then the pool; death by SIGTERM', async () => {

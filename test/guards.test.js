@@ -1,0 +1,67 @@
+// Endings that `npm test` must guard on Node (issue 20): each was once broken by a one-line
+// change (see scripts/mutants.js) that only the runtime matrix, or no test, caught. The matrix
+// (test/runtimes) keeps checking them on the other runtimes; here they run on this node, from the
+// same fixtures where they exist.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { run } from './harness.js';
+
+const matrix = (name, options) => run(`../runtimes/fixtures/${name}`, options);
+
+for (const [how, stdout] of [
+  ['self', 'handler done\nfirst\n'],
+  ['manual', 'handler done\nfirst\nafter runExitFuncs\n'],
+]) {
+  const who = how === 'self' ? 'at the natural end' : 'run by runExitFuncs() (the program would go on)';
+  test(`a handler ${who} sends SIGTERM to its own process: not lost when the run ends, death by SIGTERM`, async () => {
+    const r = await matrix('syncsignal.mjs', { args: [how] });
+    assert.equal(r.stdout, stdout);
+    assert.deepEqual([r.status, r.signal, r.stderr], [null, 'SIGTERM', '']);
+  });
+}
+
+test('natural end: after a handler calls process.exit(4), ending() in a later handler says code 4', async () => {
+  const r = await run('guards.mjs', { args: ['natural-exit'] });
+  assert.equal(r.stdout, 'exiter {"reason":"natural","code":0}\nlater {"reason":"natural","code":4}\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [4, null, '']);
+});
+
+test('atexit.exit(3) with a stdout that never drains and a timer keeping the program alive: status 3 once the drain gives up', async () => {
+  const r = await run('guards.mjs', { args: ['stuck-stdout'], timeout: 8_000 });
+  assert.equal(r.stdout, 'handler {"reason":"exit","code":3}\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [3, null, '']);
+});
+
+test("the program's own 'exit' listener prepended after the first register calls process.exit(7): the handlers run, status 7", async () => {
+  const r = await matrix('exit-first.mjs', { args: ['after'] });
+  assert.equal(r.stdout, 'handler {"reason":"exit","code":7}\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [7, null, '']);
+});
+
+test("the program's own beforeExit listener schedules a last batch: the handlers run after it", async () => {
+  const r = await matrix('policy.mjs', { args: ['revive'] });
+  assert.equal(r.stdout, 'last batch\nhandler {"reason":"natural","code":0}\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
+});
+
+for (const how of ['handled-throw', 'handled-reject']) {
+  const what = how === 'handled-throw' ? 'an uncaught exception' : 'a rejection';
+  test(`${what} handled by the program's uncaughtException listener, then process.exit(5): ending() says exit 5, not the error`, async () => {
+    const r = await matrix('policy.mjs', { args: [how] });
+    assert.equal(r.stdout, 'program handled boom\nhandler {"reason":"exit","code":5}\n');
+    assert.deepEqual([r.status, r.signal, r.stderr], [5, null, '']);
+  });
+}
+
+test('the deadline counts from the start of the run: a synchronous handler that used it up leaves none to the next', async () => {
+  const r = await run('guards.mjs', { args: ['deadline-spent'] });
+  assert.equal(r.stdout, 'spin: done\n');
+  assert.match(r.stderr, /^atexit: deadline of 200 ms passed while awaiting late; the remaining handlers were skipped\n$/);
+  assert.deepEqual([r.status, r.signal], [0, null]);
+});
+
+test('an awaited handler that settled at once, then one awaiting a timer: the run leaves no deadline timer behind (10 s)', async () => {
+  const r = await matrix('settled-first.mjs', { timeout: 8_000 });
+  assert.equal(r.stdout, 'settled\nawaited\nsync handler\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
+});
