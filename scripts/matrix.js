@@ -1,4 +1,4 @@
-// The runtime matrix: runs the child-process fixture suites on Node 20, 22 and 24, Deno and Bun
+// The runtime matrix: runs the child-process fixture suites on Node 20, 22, 24 and 26, Deno and Bun
 // (ATEXIT_RUNTIME, see test/harness.js) and the browser test in Chromium, then writes the
 // README's runtime table between its markers from the results.
 //   node scripts/matrix.js          run, print failures, write the table into README.md
@@ -19,6 +19,7 @@ const RUNTIMES = [
   { id: 'node', label: 'Node 20' },
   { id: 'node22', label: 'Node 22' },
   { id: 'node24', label: 'Node 24' },
+  { id: 'node26', label: 'Node 26' },
   { id: 'deno', label: 'Deno 2' },
   { id: 'bun', label: 'Bun 1' },
   { id: 'browser', label: 'Browser' },
@@ -64,11 +65,13 @@ const NOTES = {
   'tla node': 'Node decides status 13 after the last `beforeExit`, once the handlers ran: during them `ending()` says `{ reason: "natural", code: 0 }`.',
   'tla node22': 'tla node',
   'tla node24': 'tla node',
+  'tla node26': 'tla node',
   'tla deno': 'Deno waits forever on an unsettled top-level await once any `Deno.addSignalListener` listener is installed (atexit\'s included) instead of failing with "Top-level await promise never resolved"; the handlers then run only at a signal or `Deno.exit()`.',
   'tla bun': 'Bun waits forever on an unsettled top-level await, with or without atexit.',
   'company node': 'exit-hook handles SIGINT and SIGTERM itself and ends the program with `process.exit(128 + n)` once its own hooks are done: atexit\'s handlers then run synchronously (an async one gets the notice), and the status is 128 + n, not the signal.',
   'company node22': 'company node',
   'company node24': 'company node',
+  'company node26': 'company node',
   'company bun': 'company node',
   'company deno': 'As on Node, exit-hook ends the program with `process.exit(128 + n)`: atexit\'s handlers then run synchronously. With signal-exit 3 and 4 and a third library that re-sends the signal (when-exit, another major of atexit) in one program, the signal signal-exit 4 re-sends now and then ends the program before signal-exit 3\'s handler ran (Deno 2.9: 1 run in 15 idle, up to 1 in 3 under load; atexit\'s handlers always ran); those mixes are not in the table\'s tests. Every smaller mix passes.',
   'pipe deno': 'Deno writes to stdout and stderr synchronously (measured): nothing is left in a buffer at the end; the tests pass without the drain too.',
@@ -76,6 +79,7 @@ const NOTES = {
   'worker node': '`worker.terminate()` gives no chance to run.',
   'worker node22': 'worker node',
   'worker node24': 'worker node',
+  'worker node26': 'worker node',
   'worker bun': 'worker node',
   'worker deno': 'Web Workers: handlers run on `Deno.exit()` / `process.exit()` in the worker; `self.close()` and `worker.terminate()` give no chance, and an idle worker never ends by itself; an uncaught error runs them, then the main program\'s `worker.onerror` decides. `node:worker_threads`: as on Node, except that at a worker\'s natural end the handlers run synchronously (Deno fires no `beforeExit` there).',
   'pagehide browser': 'Synchronous: an async handler gets a one-line console notice. A page kept in the back/forward cache keeps its handlers; if the browser later evicts it, they never run.',

@@ -1,5 +1,5 @@
 // Runs a fixture program in a child process and reports how it ended.
-// ATEXIT_RUNTIME picks the runtime (node, node22, node24, deno, bun); default: this node.
+// ATEXIT_RUNTIME picks the runtime (node, node22, node24, node26, deno, bun); default: this node.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -15,6 +15,7 @@ export function command(script, args = []) {
       return [process.execPath, [script, ...args]];
     case 'node22':
     case 'node24':
+    case 'node26':
       return [bin(`${runtime}/bin/node`), [script, ...args]];
     case 'deno':
       return [bin('.bin/deno'), ['run', '-A', '--quiet', script, ...args]];

@@ -19,6 +19,7 @@ test(`pre-check: the runtime really is ${runtime}, and it loads its own build`, 
     node: new RegExp(`^node ${process.version.replace(/\./g, '\\.')}$`),
     node22: /^node v22\./,
     node24: /^node v24\./,
+    node26: /^node v26\./,
     deno: /^deno 2\./,
     bun: /^bun 1\./,
   }[runtime];
