@@ -3,7 +3,7 @@
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { checkCode, drained, exiting, LINUX_SIGNALS, listened, signalled, type Adapter } from '../ending.ts';
+import { checkCode, drained, exiting, LINUX_SIGNALS, listened, signalled, type Adapter, type Restart } from '../ending.ts';
 import { describe, write } from '../report.ts';
 import { ExitRequest, type Host } from '../run.ts';
 import { settle, type Shared } from '../state.ts';
@@ -18,7 +18,8 @@ interface DenoNs {
   unrefTimer?(id: number): void;
   removeSignalListener(signal: string, handler: () => void): void;
   kill(pid: number, signal: string): void;
-  permissions?: { querySync?(descriptor: { name: string; variable?: string }): { state: string } };
+  permissions?: { querySync?(descriptor: { name: string; variable?: string; path?: string }): { state: string } };
+  readTextFileSync?(path: string): string;
   env?: { get(name: string): string | undefined };
 }
 
@@ -81,7 +82,7 @@ function target(): Target | undefined {
 }
 
 /** True when Deno has granted a permission; never prompts (a prompt at exit would hang). */
-function granted(d: DenoNs, descriptor: { name: string; variable?: string }): boolean {
+function granted(d: DenoNs, descriptor: { name: string; variable?: string; path?: string }): boolean {
   try {
     return d.permissions?.querySync?.(descriptor).state === 'granted';
   } catch {
@@ -231,6 +232,32 @@ function kill(signal: string, survived: () => void): void {
   setTimeout(survived, 1_000);
 }
 
+/**
+ * `deno run --watch` (and `deno serve --watch`) restarts in-process: it raises SIGTERM to the
+ * program's listeners and waits for it to end (see Restart). Deno tells the program nothing of
+ * its flags: the command line is read from /proc (Linux, with read permission for it); elsewhere
+ * a restart is taken for a real SIGTERM, whose re-raise then ends the watcher too.
+ */
+let watched: Restart | null | undefined;
+function restart(): Restart | undefined {
+  if (watched !== undefined) return watched ?? undefined;
+  watched = null;
+  const d = deno();
+  const file = '/proc/self/cmdline';
+  if (!d?.readTextFileSync || d.build?.os !== 'linux' || !granted(d, { name: 'read', path: file })) return undefined;
+  try {
+    // Deno's own flags come before the program's path, which is the first argument that does not
+    // start with "-" after the subcommand.
+    const args = d.readTextFileSync(file).split('\0').slice(1);
+    if (args[0] === 'run' || args[0] === 'serve') args.shift();
+    const own = args.slice(0, args.findIndex((arg) => !arg.startsWith('-')) >>> 0);
+    if (own.some((arg) => /^--watch(-hmr)?(=|$)/.test(arg))) watched = { signal: 'SIGTERM', waits: true };
+  } catch {
+    // no /proc after all
+  }
+  return watched ?? undefined;
+}
+
 export const adapter: Adapter = {
   host,
   status: exitCode,
@@ -248,6 +275,7 @@ export const adapter: Adapter = {
   kill,
   signals,
   reserved: () => undefined,
+  restart,
   shield: () => {
     try {
       const p = proc() as { stdout?: unknown; stderr?: unknown } | undefined;

@@ -1,7 +1,7 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { checkCode, drained, exiting, LINUX_SIGNALS, listened, signalled, type Adapter } from '../ending.ts';
+import { checkCode, drained, exiting, LINUX_SIGNALS, listened, signalled, type Adapter, type Restart } from '../ending.ts';
 import { ExitRequest, type Host } from '../run.ts';
 import type { Shared } from '../state.ts';
 
@@ -170,6 +170,21 @@ function reserved(): string | undefined {
   }
 }
 
+/**
+ * `bun --watch` restarts in-process (an execve over the same pid) right after it emits
+ * `--watch-kill-signal` (SIGTERM by default) to the program's listeners: see Restart. `node
+ * --watch` runs the program in a child it ends with a real SIGTERM, and `bun --hot` emits nothing.
+ */
+/* c8 ignore next 9: Bun only (tested in test/supervisors.test.js) */
+function restart(): Restart | undefined {
+  const p = proc();
+  if (!p || !isBun(p)) return undefined;
+  const flags = p.execArgv ?? [];
+  if (!flags.includes('--watch')) return undefined;
+  const named = flags.map((flag) => /^--watch-kill-signal=(\S+)$/.exec(flag)?.[1]).find(Boolean);
+  return { signal: named ?? 'SIGTERM', waits: false };
+}
+
 /** Takes the next error of stdout and stderr (see Adapter.shield). */
 function shield(): void {
   try {
@@ -195,6 +210,7 @@ export const adapter: Adapter = {
   kill,
   signals,
   reserved,
+  restart,
   shield,
 };
 
