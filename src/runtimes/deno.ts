@@ -30,6 +30,8 @@ interface NodeProc {
   listeners?(event: string): unknown[];
   on?(event: string, listener: (code: number) => void): unknown;
   removeListener?(event: string, listener: (code: number) => void): unknown;
+  emit?(event: string, code: number): unknown;
+  getActiveResourcesInfo?(): string[];
 }
 
 interface Target {
@@ -116,6 +118,15 @@ function watch(event: Event): () => boolean {
 function nodeListeners(event: string): number {
   try {
     return proc()?.listenerCount(event) ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** What keeps the loop going (timers, at least), to see whether the program added to it. */
+function resources(): number {
+  try {
+    return proc()?.getActiveResourcesInfo?.().length ?? 0;
   } catch {
     return 0;
   }
@@ -305,8 +316,21 @@ export function install(s: Shared): () => void {
     // We ask to go on, and hear on the next timer turn whether a later listener asked too.
     const revived = watch(event);
     setTimeout(() => {
-      if (!revived()) drained(s, adapter);
+      if (!revived() && resources() <= before) drained(s, adapter);
     }, 0);
+    // Deno emits a Node-style 'beforeExit' only when no one asked to go on, as we just did: the
+    // program's listeners (`on` or `once`) get it from us, and whether they scheduled more work
+    // shows on that turn too (our timer counts, then as now).
+    const before = resources();
+    if (nodeListeners('beforeExit') > 0) {
+      try {
+        proc()?.emit?.('beforeExit', exitCode());
+      } catch (error) {
+        setTimeout(() => {
+          throw error; // as an error of the program's: onError
+        });
+      }
+    }
   };
   // Deno.exit()/process.exit() from normal code, or the end after beforeunload: synchronous.
   // Microtasks queued from here never run. Also process 'exit', which a node:worker_threads

@@ -240,10 +240,10 @@ export function install(s: Shared): () => void {
   let failure: { error: unknown } | undefined;
   let drainedOnce = false; // 'beforeExit' came (Bun quirk below)
 
-  /** What keeps the loop going (Node 17+), to see whether the program's 'beforeExit' added to it. */
+  /** What keeps the loop going (Node 17+; Bun lists nothing), to see whether the program added to it. */
   const resources = (): number => {
     try {
-      return p.listenerCount('beforeExit') > 1 && typeof p.getActiveResourcesInfo === 'function' ? p.getActiveResourcesInfo().length : 0;
+      return typeof p.getActiveResourcesInfo === 'function' ? p.getActiveResourcesInfo().length : 0;
     } catch {
       return 0;
     }
@@ -278,15 +278,20 @@ export function install(s: Shared): () => void {
         }
       },
     ],
-    // The loop drained: there is still time to await. Decided once the program's own
-    // 'beforeExit' listeners (after ours) and what they queued have run.
+    // The loop drained: there is still time to await. Decided on a later turn, which the
+    // immediates of `later` keep: by then the program's own 'beforeExit' listeners (after ours, added with
+    // `on` or `once`, which is gone by then) and what they queued have run. If they scheduled
+    // more work, the loop is alive for it and 'beforeExit' comes again once it drained.
     [
       'beforeExit',
       () => {
         drainedOnce = true;
-        const before = resources(); // ours is the first listener
-        queueMicrotask(() => {
-          if (resources() <= before) drained(s, adapter); // else the program revived the loop
+        if (s.registry.size === 0 && !s.run) return void drained(s, adapter);
+        const before = resources(); // ours is the first listener; the immediates are not counted
+        const run = s.run;
+        // A run they began (atexit.exit()) is theirs: it ends by itself, or the loop drains again.
+        adapter.later(() => {
+          if (s.run === run && resources() <= before) drained(s, adapter);
         });
       },
     ],
