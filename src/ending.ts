@@ -69,25 +69,26 @@ export interface Restart {
   waits: boolean;
 }
 
-/** Linux's numbers for the signals an adapter may not be able to look up. */
-export const LINUX_SIGNALS: Readonly<Record<string, number>> = {
-  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGBUS: 7, SIGFPE: 8, SIGKILL: 9,
-  SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16,
-  SIGCHLD: 17, SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23,
-  SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPWR: 30, SIGSYS: 31,
-};
+/** Linux's numbers for the signals an adapter may not be able to look up: SIGHUP is 1, and so on. */
+export const LINUX_SIGNALS: Readonly<Record<string, number>> = Object.fromEntries(
+  'HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS'
+    .split(' ')
+    .map((name, i) => [`SIG${name}`, i + 1])
+    .concat([['SIGIOT', 6], ['SIGPOLL', 29]]),
+);
 
 /** Signals that are endings unless the runtime lacks them or uses one for something else. */
 const DEFAULT_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGUSR2', 'SIGBREAK'];
 
 /** Signals atexit never listens to, and why. */
+const FAULT = 'a fault: a listener would return to the faulting code and loop forever';
 const REFUSED: Record<string, string> = {
   SIGKILL: 'it cannot be caught',
   SIGSTOP: 'it cannot be caught',
-  SIGSEGV: 'a fault: a listener would return to the faulting code and loop forever',
-  SIGBUS: 'a fault: a listener would return to the faulting code and loop forever',
-  SIGFPE: 'a fault: a listener would return to the faulting code and loop forever',
-  SIGILL: 'a fault: a listener would return to the faulting code and loop forever',
+  SIGSEGV: FAULT,
+  SIGBUS: FAULT,
+  SIGFPE: FAULT,
+  SIGILL: FAULT,
   SIGUSR1: 'it starts the inspector (the debugger)',
   SIGPIPE: 'a broken pipe is not an ending (the runtime ignores it)',
   SIGPROF: 'profilers use it',

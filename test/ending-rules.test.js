@@ -18,10 +18,11 @@ const NUMBERS = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGUSR2: 12, SIGTERM: 15 };
  * send)` at each READY line; `send(signal)` signals the fixture (the namespace's init under
  * unshare: the child of unshare). Resolves with how it ended.
  */
-function spawnFixture(args, { wrap = [], onReady, stdin = 'ignore', timeout = 20_000 } = {}) {
+function spawnFixture(args, { wrap = [], onReady, stdin = 'ignore', timeout = 20_000, spawned } = {}) {
   const [file, argv] = command(fixture, args);
   const [bin, ...rest] = [...wrap, file, ...argv];
   const child = spawn(bin, rest, { cwd: root, env: { ...process.env, NODE_DEBUG: '' }, stdio: [stdin, 'pipe', 'pipe'] });
+  spawned?.(child);
   const out = { stdout: '', stderr: '' };
   let ready = 0;
   let target;
@@ -169,15 +170,16 @@ test('[unsettled] a live interval: the run waits up to the deadline (300 ms), wh
 
 // ---- 6. EPIPE: the reader went away (`node cli.mjs | head -1`) ----
 for (const how of ['natural', 'signal']) {
-  test(`[epipe] the reader of stdout went away, then ${how === 'natural' ? 'the natural end' : 'SIGTERM'}: a handler's 100 lines do not crash the ending nor change its status`, async () => {
-    const r = await spawnFixture(['epipe', how], {
-      stdin: 'pipe',
-      onReady: (child) => {
-        child.stdout.destroy();
-        if (how === 'natural') child.stdin.end('go\n');
-        else child.kill('SIGTERM');
-      },
+  test(`[epipe] the reader of stdout went away, then ${how === 'natural' ? 'the natural end' : 'SIGTERM'}: what a handler prints neither crashes the ending nor changes its status`, async () => {
+    let child;
+    const ended = spawnFixture(['epipe', how], { stdin: 'pipe', spawned: (c) => (child = c) });
+    // As `head -1`: gone at the first output, with lines left unread.
+    child.stdout.once('data', () => {
+      child.stdout.destroy();
+      if (how === 'natural') child.stdin.end('go\n');
+      else child.kill('SIGTERM');
     });
+    const r = await ended;
     assert.doesNotMatch(r.stderr, /Unhandled|EPIPE|Broken pipe|Exception ignored/i);
     assert.deepEqual([r.status, r.signal], how === 'natural' ? [0, null] : [null, 'SIGTERM']);
   });

@@ -17,6 +17,7 @@ interface Proc {
   exitCode?: number | string | undefined;
   pid: number;
   env?: Record<string, string | undefined>;
+  platform?: string;
   execArgv?: string[];
   getBuiltinModule?(id: string): unknown;
 }
@@ -148,15 +149,23 @@ function kill(signal: string, survived: () => void): void {
   setTimeout(survived, 1_000);
 }
 
-/** The signals Node knows on this platform (`os.constants.signals`), looked up when needed. */
+let known: Readonly<Record<string, number>> | undefined;
+/**
+ * The signals the runtime knows on this platform: Linux's table there (loading `node:os` for it
+ * at the first register costs Bun about 18 ms), else `os.constants.signals`, looked up once.
+ */
 function signals(): Readonly<Record<string, number>> {
+  if (known) return known;
+  const p = proc();
   try {
-    const os = proc()?.getBuiltinModule?.('node:os') as { constants?: { signals?: Record<string, number> } } | undefined;
-    if (os?.constants?.signals) return os.constants.signals;
+    if (p?.platform !== 'linux') {
+      const os = p?.getBuiltinModule?.('node:os') as { constants?: { signals?: Record<string, number> } } | undefined;
+      if (os?.constants?.signals) return (known = os.constants.signals);
+    }
   } catch {
     // an older Node (before 20.16): the table below
   }
-  return LINUX_SIGNALS;
+  return (known = LINUX_SIGNALS);
 }
 
 /** The signal `--heapsnapshot-signal` takes, in the command line or NODE_OPTIONS. */
