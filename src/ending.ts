@@ -248,6 +248,7 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
   (s.heard ??= {})[signal] = at;
   if (a.listens(signal)) return; // handlers run at the real end, whatever the program does now
   const restart = a.restart?.();
+  /* c8 ignore next: Deno's and Bun's watch modes (test/supervisors.test.js) */
   if (restart?.signal === signal) return restarting(s, a, signal, restart.waits);
   const run = s.run;
   if (run || (s.closing && s.closing !== 'linger')) {
@@ -277,6 +278,7 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
  * after all), it dies by it. During a run or a closing it changes nothing: Deno raises it just
  * after the SIGINT of a Ctrl+C it relays, and waits for the ending under way.
  */
+/* c8 ignore next 8: as above */
 function restarting(s: Shared, a: Adapter, signal: string, waits: boolean): void {
   if (s.run || (s.closing && s.closing !== 'linger')) return;
   const cause = (s.cause = { signal, at: performance.now() });

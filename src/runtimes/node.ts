@@ -184,14 +184,11 @@ function reserved(): string | undefined {
  * `--watch-kill-signal` (SIGTERM by default) to the program's listeners: see Restart. `node
  * --watch` runs the program in a child it ends with a real SIGTERM, and `bun --hot` emits nothing.
  */
-/* c8 ignore next 9: Bun only (tested in test/supervisors.test.js) */
+/* c8 ignore next 5: Bun only (tested in test/supervisors.test.js) */
 function restart(): Restart | undefined {
   const p = proc();
-  if (!p || !isBun(p)) return undefined;
-  const flags = p.execArgv ?? [];
-  if (!flags.includes('--watch')) return undefined;
-  const named = flags.map((flag) => /^--watch-kill-signal=(\S+)$/.exec(flag)?.[1]).find(Boolean);
-  return { signal: named ?? 'SIGTERM', waits: false };
+  const flags = ` ${p && isBun(p) ? (p.execArgv ?? []).join(' ') : ''} `;
+  return flags.includes(' --watch ') ? { signal: /--watch-kill-signal=(\S+)/.exec(flags)?.[1] ?? 'SIGTERM', waits: false } : undefined;
 }
 
 /** Takes the next error of stdout and stderr (see Adapter.shield). */
