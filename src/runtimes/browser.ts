@@ -3,7 +3,7 @@
 // `beforeunload` (it blocks the back/forward cache and is not fired on mobile) nor `unload`
 // (deprecated, and not fired when a mobile browser discards a page).
 // Nothing here touches `process` or `Deno`.
-import { exiting, LINUX_SIGNALS, type Adapter } from '../ending.ts';
+import { exiting, linuxSignals, type Adapter } from '../ending.ts';
 import type { Host } from '../run.ts';
 import type { Shared } from '../state.ts';
 
@@ -37,7 +37,7 @@ export const adapter: Adapter = {
   exit: end,
   kill: () => {},
   // A page gets no signals: `configure({ signals })` is checked as on Linux, and has no effect.
-  signals: () => LINUX_SIGNALS,
+  signals: linuxSignals,
   reserved: () => undefined,
   shield: () => {},
 };

@@ -3,7 +3,7 @@
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { checkCode, drained, exiting, LINUX_SIGNALS, listened, signalled, type Adapter, type Restart } from '../ending.ts';
+import { checkCode, drained, exiting, linuxSignals, listened, signalled, type Adapter, type Restart } from '../ending.ts';
 import { describe, write } from '../report.ts';
 import { ExitRequest, type Host } from '../run.ts';
 import { settle, type Shared } from '../state.ts';
@@ -47,7 +47,7 @@ const BSD: Record<string, number> = { SIGUSR1: 30, SIGUSR2: 31, SIGBUS: 10, SIGS
 function signals(): Readonly<Record<string, number>> {
   const os = deno()?.build?.os;
   if (os === 'windows') return WINDOWS;
-  const table: Record<string, number> = { ...LINUX_SIGNALS, ...(os === 'linux' || os === 'android' ? {} : BSD) };
+  const table: Record<string, number> = { ...linuxSignals(), ...(os === 'linux' || os === 'android' ? {} : BSD) };
   if (os !== 'linux' && os !== 'android') {
     delete table.SIGSTKFLT;
     delete table.SIGPWR;

@@ -1,7 +1,7 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { checkCode, drained, exiting, LINUX_SIGNALS, listened, signalled, type Adapter, type Restart } from '../ending.ts';
+import { checkCode, drained, exiting, linuxSignals, listened, signalled, type Adapter, type Restart } from '../ending.ts';
 import { ExitRequest, type Host } from '../run.ts';
 import type { Shared } from '../state.ts';
 
@@ -165,7 +165,7 @@ function signals(): Readonly<Record<string, number>> {
   } catch {
     // an older Node (before 20.16): the table below
   }
-  return (known = LINUX_SIGNALS);
+  return (known = linuxSignals());
 }
 
 /** The signal `--heapsnapshot-signal` takes, in the command line or NODE_OPTIONS. */
