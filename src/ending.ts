@@ -55,11 +55,24 @@ export interface Adapter {
   signals(): Readonly<Record<string, number>>;
   /** A signal the runtime uses for something else now (Node's `--heapsnapshot-signal`), if any. */
   reserved(): string | undefined;
+  /** How the runtime's watch mode asks the program to end before it restarts it in-process, if it runs under one. */
+  restart?(): Restart | undefined;
   /**
    * From now on an error stdout or stderr emits (EPIPE: the reader went away) is taken, so what
    * a handler writes cannot crash the ending or change its status. Never throws.
    */
   shield(): void;
+}
+
+/**
+ * A watch mode that restarts the program inside its own process (`deno run --watch`, `bun
+ * --watch`) raises a signal to the program's listeners first, indistinguishable from the real
+ * one (docs/runtimes.md). Deno then waits (500 ms at most) for the program to end and restarts
+ * it once it does; Bun restarts it as soon as the listeners return, before any promise settles.
+ */
+export interface Restart {
+  signal: string;
+  waits: boolean;
 }
 
 let linux: Readonly<Record<string, number>> | undefined;
@@ -248,6 +261,9 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
   const at = performance.now();
   (s.heard ??= {})[signal] = at;
   if (a.listens(signal)) return; // handlers run at the real end, whatever the program does now
+  const restart = a.restart?.();
+  /* c8 ignore next: Deno's and Bun's watch modes (test/supervisors.test.js) */
+  if (restart?.signal === signal) return restarting(s, a, signal, restart.waits);
   const run = s.run;
   if (run || (s.closing && s.closing !== 'linger')) {
     const cause = s.cause;
@@ -264,6 +280,25 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
   begin(s, a, { reason: 'signal', signal }, true, () => ({ kill: signal, last }));
   // A repeat sent meanwhile is heard only now: the window starts once the synchronous part is
   // done (measured on Bun: a first look at stdout alone takes 50-85 ms on a busy machine).
+  cause.at = performance.now();
+}
+
+/**
+ * The watcher's request to end before a restart. A restart is a signal ending as `ending()`
+ * reports it (the runtime gives no other sign), but its last act must leave the process, which
+ * is the watcher's too, alive: a run that the watcher waits for ends the program with 128 + n
+ * (Deno's `Deno.exit()` under --watch ends the program, not the process); one it does not wait
+ * for runs every handler now, and if the process is still there a turn later (a real signal
+ * after all), it dies by it. During a run or a closing it changes nothing: Deno raises it just
+ * after the SIGINT of a Ctrl+C it relays, and waits for the ending under way.
+ */
+/* c8 ignore next 8: as above */
+function restarting(s: Shared, a: Adapter, signal: string, waits: boolean): void {
+  if (s.run || (s.closing && s.closing !== 'linger')) return;
+  const cause = (s.cause = { signal, at: performance.now() });
+  a.shield();
+  const code = 128 + (a.signals()[signal] ?? 0);
+  begin(s, a, { reason: 'signal', signal }, waits, () => (waits ? { exit: code } : { kill: signal }));
   cause.at = performance.now();
 }
 

@@ -188,6 +188,61 @@ watcher('tsx', 'tsx watch', [process.execPath, [tool('tsx/dist/cli.mjs'), 'watch
   stopped: (job) => assert.deepEqual(job.exited, { status: 0, signal: null }),
 });
 
+// Issue 19: Deno's and Bun's watch modes restart the program inside the same process (same pid),
+// so the program is watched.mjs, whose lines name each instance by a random number instead.
+const watched = fileURLToPath(new URL('supervisors/watched.mjs', import.meta.url));
+const ranNow = (signal) => ['READY', `async start {"reason":"signal","signal":"${signal}"}`, 'sync'];
+
+/**
+ * Two restarts, then Ctrl+C, under a watch mode that restarts in-process. `restarted`: the lines
+ * of an instance a restart replaced, seen before the Ctrl+C; `stopped(instances, job)` checks the end.
+ */
+function inProcess(tag, name, command, { restarted, stopped }) {
+  const skip = notLinux || (probe && 'probe: the tools whose signals are measured are the others');
+  test(`${name}: two restarts, then Ctrl+C`, { skip, timeout: 30_000 }, async (t) => {
+    const dir = folder(t, { 'app.mjs': `import ${JSON.stringify(pathToFileURL(watched).href)};\n` });
+    // own: false, as the numbers in the lines are no pids.
+    const job = start(t, command[0], [...command.slice(1), 'app.mjs'], { cwd: dir, own: false });
+    await job.ready(1);
+    for (const n of [2, 3]) {
+      const again = setInterval(() => edit(dir), 3_000);
+      edit(dir);
+      await job.ready(n).finally(() => clearInterval(again));
+    }
+    await t.test(`[${tag}-restart] ${name}: two changes restart the program twice; the watcher goes on`, tagged(() => {
+      const [first, second, third] = job.instances();
+      assert.deepEqual([first.lines, second.lines, third.lines], [restarted, restarted, ['READY']], job.output);
+      assert.equal(job.exited, undefined, job.output);
+    }));
+    ctrlC(job);
+    await job.gone();
+    await t.test(`[${tag}-stop] ${name}: Ctrl+C (SIGINT to the process group)`, tagged(() => stopped(job.instances(), job)));
+  });
+}
+
+inProcess('deno-watch', 'deno run --watch', [tool('.bin/deno'), 'run', '-A', '--watch'], {
+  restarted: ranOnce('SIGTERM'),
+  stopped: ([, , last], job) => {
+    assert.deepEqual(last.lines, ranOnce('SIGINT'), job.output);
+    assert.deepEqual(job.exited, { status: null, signal: 'SIGINT' }, job.output);
+  },
+});
+inProcess('bun-watch', 'bun --watch', [tool('.bin/bun'), '--watch'], {
+  restarted: ranNow('SIGTERM'),
+  stopped: ([, , last], job) => {
+    assert.deepEqual(last.lines, ranOnce('SIGINT'), job.output);
+    assert.equal(job.output.match(/cannot be awaited: the program is ending now/g)?.length, 2, job.output);
+    assert.deepEqual(job.exited, { status: 0, signal: null }, job.output);
+  },
+});
+inProcess('bun-hot', 'bun --hot', [tool('.bin/bun'), '--hot'], {
+  restarted: ['READY'],
+  stopped: (all, job) => {
+    assert.deepEqual(all.map((i) => i.lines), [ranOnce('SIGINT'), ranOnce('SIGINT'), ranOnce('SIGINT')], job.output);
+    assert.deepEqual(job.exited, { status: null, signal: 'SIGINT' }, job.output);
+  },
+});
+
 test('concurrently: Ctrl+C', { skip: notLinux, timeout: 30_000 }, async (t) => {
   const dir = folder(t);
   const job = start(t, process.execPath, [tool('concurrently/dist/bin/concurrently.js'), `${JSON.stringify(process.execPath)} app.mjs`], { cwd: dir });

@@ -3,7 +3,7 @@
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { checkCode, drained, exiting, linuxSignals, listened, signalled, type Adapter } from '../ending.ts';
+import { checkCode, drained, exiting, linuxSignals, listened, signalled, type Adapter, type Restart } from '../ending.ts';
 import { describe, write } from '../report.ts';
 import { ExitRequest, type Host, type Stop } from '../run.ts';
 import { bare, settle, type Shared } from '../state.ts';
@@ -19,7 +19,8 @@ interface DenoNs {
   unrefTimer?(id: number): void;
   removeSignalListener(signal: string, handler: () => void): void;
   kill(pid: number, signal: string): void;
-  permissions?: { querySync?(descriptor: { name: string; variable?: string }): { state: string } };
+  permissions?: { querySync?(descriptor: { name: string; variable?: string; path?: string }): { state: string } };
+  readTextFileSync?(path: string): string;
   env?: { get(name: string): string | undefined };
 }
 
@@ -30,6 +31,8 @@ interface NodeProc {
   listeners?(event: string): unknown[];
   on?(event: string, listener: (code: number) => void): unknown;
   removeListener?(event: string, listener: (code: number) => void): unknown;
+  emit?(event: string, code: number): unknown;
+  getActiveResourcesInfo?(): string[];
 }
 
 interface Target {
@@ -82,7 +85,7 @@ function target(): Target | undefined {
 }
 
 /** True when Deno has granted a permission; never prompts (a prompt at exit would hang). */
-function granted(d: DenoNs, descriptor: { name: string; variable?: string }): boolean {
+function granted(d: DenoNs, descriptor: { name: string; variable?: string; path?: string }): boolean {
   try {
     return d.permissions?.querySync?.(descriptor).state === 'granted';
   } catch {
@@ -116,6 +119,15 @@ function watch(event: Event): () => boolean {
 function nodeListeners(event: string): number {
   try {
     return proc()?.listenerCount(event) ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** What keeps the loop going (timers, at least), to see whether the program added to it. */
+function resources(): number {
+  try {
+    return proc()?.getActiveResourcesInfo?.().length ?? 0;
   } catch {
     return 0;
   }
@@ -232,6 +244,32 @@ function kill(signal: string, survived: () => void): void {
   setTimeout(survived, 1_000);
 }
 
+/**
+ * `deno run --watch` (and `deno serve --watch`) restarts in-process: it raises SIGTERM to the
+ * program's listeners and waits for it to end (see Restart). Deno tells the program nothing of
+ * its flags: the command line is read from /proc (Linux, with read permission for it); elsewhere
+ * a restart is taken for a real SIGTERM, whose re-raise then ends the watcher too.
+ */
+let watched: Restart | null | undefined;
+function restart(): Restart | undefined {
+  if (watched !== undefined) return watched ?? undefined;
+  watched = null;
+  const d = deno();
+  const file = '/proc/self/cmdline';
+  if (!d?.readTextFileSync || d.build?.os !== 'linux' || !granted(d, { name: 'read', path: file })) return undefined;
+  try {
+    // Deno's own flags come before the program's path, which is the first argument that does not
+    // start with "-" after the subcommand.
+    const args = d.readTextFileSync(file).split('\0').slice(1);
+    if (args[0] === 'run' || args[0] === 'serve') args.shift();
+    const own = args.slice(0, args.findIndex((arg) => !arg.startsWith('-')) >>> 0);
+    if (own.some((arg) => /^--watch(-hmr)?(=|$)/.test(arg))) watched = { signal: 'SIGTERM', waits: true };
+  } catch {
+    // no /proc after all
+  }
+  return watched ?? undefined;
+}
+
 export const adapter: Adapter = {
   host,
   status: exitCode,
@@ -249,6 +287,7 @@ export const adapter: Adapter = {
   kill,
   signals,
   reserved: () => undefined,
+  restart,
   shield: () => {
     try {
       const p = proc() as { stdout?: unknown; stderr?: unknown } | undefined;
@@ -278,8 +317,21 @@ export function install(s: Shared): () => void {
     // We ask to go on, and hear on the next timer turn whether a later listener asked too.
     const revived = watch(event);
     setTimeout(() => {
-      if (!revived()) drained(s, adapter);
+      if (!revived() && resources() <= before) drained(s, adapter);
     }, 0);
+    // Deno emits a Node-style 'beforeExit' only when no one asked to go on, as we just did: the
+    // program's listeners (`on` or `once`) get it from us, and whether they scheduled more work
+    // shows on that turn too (our timer counts, then as now).
+    const before = resources();
+    if (nodeListeners('beforeExit') > 0) {
+      try {
+        proc()?.emit?.('beforeExit', exitCode());
+      } catch (error) {
+        setTimeout(() => {
+          throw error; // as an error of the program's: onError
+        });
+      }
+    }
   };
   // Deno.exit()/process.exit() from normal code, or the end after beforeunload: synchronous.
   // Microtasks queued from here never run. Also process 'exit', which a node:worker_threads

@@ -1,7 +1,7 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { checkCode, drained, exiting, linuxSignals, listened, signalled, type Adapter } from '../ending.ts';
+import { checkCode, drained, exiting, linuxSignals, listened, signalled, type Adapter, type Restart } from '../ending.ts';
 import { ExitRequest, type Host, type Stop } from '../run.ts';
 import { ownProp, type Shared } from '../state.ts';
 import { watchable, watched } from './watchdog.ts';
@@ -179,6 +179,18 @@ function reserved(): string | undefined {
   }
 }
 
+/**
+ * `bun --watch` restarts in-process (an execve over the same pid) right after it emits
+ * `--watch-kill-signal` (SIGTERM by default) to the program's listeners: see Restart. `node
+ * --watch` runs the program in a child it ends with a real SIGTERM, and `bun --hot` emits nothing.
+ */
+/* c8 ignore next 5: Bun only (tested in test/supervisors.test.js) */
+function restart(): Restart | undefined {
+  const p = proc();
+  const flags = ` ${p && isBun(p) ? (p.execArgv ?? []).join(' ') : ''} `;
+  return flags.includes(' --watch ') ? { signal: /--watch-kill-signal=(\S+)/.exec(flags)?.[1] ?? 'SIGTERM', waits: false } : undefined;
+}
+
 /** Takes the next error of stdout and stderr (see Adapter.shield). */
 function shield(): void {
   try {
@@ -204,6 +216,7 @@ export const adapter: Adapter = {
   kill,
   signals,
   reserved,
+  restart,
   shield,
   interrupted: (s) => signalled(s, adapter, 'SIGINT'),
 };
@@ -234,10 +247,10 @@ export function install(s: Shared): () => void {
   let failure: { error: unknown } | undefined;
   let drainedOnce = false; // 'beforeExit' came (Bun quirk below)
 
-  /** What keeps the loop going (Node 17+), to see whether the program's 'beforeExit' added to it. */
+  /** What keeps the loop going (Node 17+; Bun lists nothing), to see whether the program added to it. */
   const resources = (): number => {
     try {
-      return p.listenerCount('beforeExit') > 1 && typeof p.getActiveResourcesInfo === 'function' ? p.getActiveResourcesInfo().length : 0;
+      return typeof p.getActiveResourcesInfo === 'function' ? p.getActiveResourcesInfo().length : 0;
     } catch {
       return 0;
     }
@@ -272,15 +285,20 @@ export function install(s: Shared): () => void {
         }
       },
     ],
-    // The loop drained: there is still time to await. Decided once the program's own
-    // 'beforeExit' listeners (after ours) and what they queued have run.
+    // The loop drained: there is still time to await. Decided on a later turn, which the
+    // immediates of `later` keep: by then the program's own 'beforeExit' listeners (after ours, added with
+    // `on` or `once`, which is gone by then) and what they queued have run. If they scheduled
+    // more work, the loop is alive for it and 'beforeExit' comes again once it drained.
     [
       'beforeExit',
       () => {
         drainedOnce = true;
-        const before = resources(); // ours is the first listener
-        queueMicrotask(() => {
-          if (resources() <= before) drained(s, adapter); // else the program revived the loop
+        if (s.registry.size === 0 && !s.run) return void drained(s, adapter);
+        const before = resources(); // ours is the first listener; the immediates are not counted
+        const run = s.run;
+        // A run they began (atexit.exit()) is theirs: it ends by itself, or the loop drains again.
+        adapter.later(() => {
+          if (s.run === run && resources() <= before) drained(s, adapter);
         });
       },
     ],

@@ -211,6 +211,21 @@ test('[revive] the program\'s own beforeExit listener schedules a last batch: th
   assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
 });
 
+// Issue 15: as programs write it, Node-style, on Deno too.
+for (const [how, what] of [['revive-on', 'process.on'], ['revive-once', 'process.once']]) {
+  test(`[revive] the program's own ${what}('beforeExit') schedules a last batch: the handlers run after it`, { skip: bun && 'Bun: see the note in the runtime table' }, async () => {
+    const r = await run('policy.mjs', { args: [how] });
+    assert.equal(r.stdout, 'last batch\nhandler {"reason":"natural","code":0}\n');
+    assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
+  });
+}
+
+test('[revive] atexit.exit(2) from the program\'s own process.once(\'beforeExit\'): the async handler is awaited, then status 2', async () => {
+  const r = await run('policy.mjs', { args: ['revive-exit'] });
+  assert.equal(r.stdout, 'async start\nasync end {"reason":"exit","code":2}\nhandler {"reason":"exit","code":2}\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [2, null, '']);
+});
+
 test('Deno: the program\'s beforeunload listener added before the first register schedules a last batch: the handlers run after it', { skip: onlyDeno }, async () => {
   const r = await run('policy.mjs', { args: ['revive-first'] });
   assert.equal(r.stdout, 'last batch\nhandler {"reason":"natural","code":0}\n');
