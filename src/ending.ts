@@ -10,14 +10,16 @@ import { ExitRequest, start, type Host, type Outcome, type Rules, type Run } fro
 import { settle, type Ending, type Shared } from './state.ts';
 
 /**
- * How long the same signal again counts as the same request (ms), from the moment the ending
- * it began could hear signals again (its synchronous handlers done). Supervisors and process
- * groups deliver one request as two signals (issue 14, measured): nodemon 15 ms apart,
- * concurrently 18–37 ms after the terminal's, `node --watch` and `tsx watch` 0.3–1.3 ms. 100 ms
- * is over twice the widest gap seen, and still far below the half second or more between two
- * Ctrl+C a person presses on purpose.
+ * How long the same signal again counts as the same request (ms), from the last one heard (or
+ * from the moment the ending it began could hear signals again, its synchronous handlers done).
+ * Supervisors and process groups deliver one request as two or three signals (issue 14,
+ * measured): `node --watch` and `tsx watch` relay a Ctrl+C 0.3–27 ms later; nodemon and
+ * concurrently list the process tree with `ps` first, so their copies come 15–40 ms apart on an
+ * idle machine and up to 190 ms apart on a busy one (load 3–12). 300 ms covers that, and stays
+ * below the second or so between two Ctrl+C a person presses on purpose. A run begun by SIGINT
+ * waits for it before its first handler where a SIGINT can interrupt one (Node, Bun).
  */
-export const WINDOW = 100;
+export const WINDOW = 300;
 
 /** What a runtime adapter lends to the policy. */
 export interface Adapter {
@@ -267,7 +269,11 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
   const run = s.run;
   if (run || (s.closing && s.closing !== 'linger')) {
     const cause = s.cause;
-    if (cause?.signal === signal && at - cause.at < WINDOW) return;
+    // The window slides: nodemon's Ctrl+C comes as three SIGINTs, each a process spawn apart.
+    if (cause?.signal === signal && at - cause.at < WINDOW) {
+      cause.at = at;
+      return;
+    }
     s.cause = { signal, at };
     if (run) return cut(s, a, run, signal);
     s.closing = { kill: signal, last: undefined };
@@ -298,7 +304,7 @@ function restarting(s: Shared, a: Adapter, signal: string, waits: boolean): void
   const cause = (s.cause = { signal, at: performance.now() });
   a.shield();
   const code = 128 + (a.signals()[signal] ?? 0);
-  begin(s, a, { reason: 'signal', signal }, waits, () => (waits ? { exit: code } : { kill: signal }));
+  begin(s, a, { reason: 'signal', signal }, waits, () => (waits ? { exit: code } : { kill: signal, last: undefined }));
   cause.at = performance.now();
 }
 
@@ -341,7 +347,8 @@ function rules(s: Shared, a: Adapter, ending?: Ending, host?: Host): Rules {
     sigint: () => !a.listens('SIGINT') && !(performance.now() - ((s.cause?.signal === 'SIGINT' ? s.cause.at : s.heard?.SIGINT) ?? -Infinity) < WINDOW),
     // Heard as a genuine second SIGINT: the rest run without waiting, then death by it.
     interrupted: () => a.interrupted?.(s),
-    delay: host?.sigint && ending?.reason === 'signal' && ending.signal === 'SIGINT' ? WINDOW : 0,
+    // A repeat heard meanwhile moves the window (see signalled()): then wait for its end.
+    delay: host?.sigint && ending?.reason === 'signal' && ending.signal === 'SIGINT' ? () => (s.cause ? WINDOW - (performance.now() - s.cause.at) : 0) : undefined,
   };
 }
 

@@ -324,7 +324,7 @@ export function configure(options: Partial<Options> = {}): Options {
     throw new RangeError(`atexit.configure: deadline must be at most ${MAX_DELAY} ms (about 24.8 days) or Infinity, got ${deadline}`);
   }
   if (typeof reporter !== 'function') throw new TypeError(`atexit.configure: reporter must be a function, got ${describeValue(reporter)}`);
-  Object.assign(current, { deadline, reporter });
+  Object.assign(current, { deadline, reporter: reporter as Options['reporter'] });
   if (signals && signals.join() !== listened(s, adapter).join()) {
     current.signals = signals;
     // Listening already: listen to the new list instead.
@@ -333,7 +333,7 @@ export function configure(options: Partial<Options> = {}): Options {
       s.uninstall = install(s);
     }
   }
-  return { deadline, reporter, signals: listened(s, adapter) };
+  return { deadline, reporter: reporter as Options['reporter'], signals: listened(s, adapter) };
 }
 
 

@@ -52,8 +52,8 @@ export interface Rules {
   sigint(): boolean;
   /** A SIGINT interrupted a handler of `run`: the run goes on as that signal says. */
   interrupted(run: Run): void;
-  /** Milliseconds to wait before the first handler, if any. */
-  delay?: number;
+  /** Milliseconds still to wait before the first handler (asked again when they pass), if any. */
+  delay?: (() => number) | undefined;
 }
 
 export interface Outcome {
@@ -262,10 +262,13 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     step();
   }
 
-  const delayed = rules?.delay ? setTimeout(() => {
-    if (!run.over) step();
-  }, rules.delay) : undefined;
-  if (!delayed) step();
+  let delayed: ReturnType<typeof setTimeout> | undefined;
+  const first = (): void => {
+    const ms = rules?.delay?.() ?? 0;
+    if (ms > 0) delayed = setTimeout(first, ms);
+    else if (!run.over) step();
+  };
+  first();
   return run;
 }
 

@@ -107,6 +107,20 @@ for (const [signal, gap] of [['SIGINT', 0], ['SIGINT', 15], ['SIGTERM', 1], ['SI
   });
 }
 
+// nodemon's Ctrl+C: the terminal's SIGINT, then two more from nodemon, each a process spawn later
+// (up to ~190 ms on a busy machine). The window slides from the last one: still one request.
+test('[repeat] SIGINT three times 200 ms apart (400 ms in all, each within the window of the last): every handler runs once, killed by SIGINT', async () => {
+  const r = await spawnFixture(['signal'], {
+    onReady: (child) => {
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGINT'), 200);
+      setTimeout(() => child.kill('SIGINT'), 400);
+    },
+  });
+  assert.equal(r.stdout, `READY\n${handlers('SIGINT')}`);
+  assert.deepEqual([r.status, r.signal, r.stderr], [null, 'SIGINT', '']);
+});
+
 for (const [first, second] of [['SIGINT', 'SIGINT'], ['SIGTERM', 'SIGINT']]) {
   test(`[second] a genuine second signal (${first}, then ${second} once the async handler waits): one line says so, the older handlers still run, killed by ${second}`, async () => {
     const r = await spawnFixture(['second'], { onReady: (child, n) => child.kill(n === 1 ? first : second) });

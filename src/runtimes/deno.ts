@@ -250,10 +250,10 @@ function kill(signal: string, survived: () => void): void {
  * its flags: the command line is read from /proc (Linux, with read permission for it); elsewhere
  * a restart is taken for a real SIGTERM, whose re-raise then ends the watcher too.
  */
-let watched: Restart | null | undefined;
+let watchMode: Restart | null | undefined;
 function restart(): Restart | undefined {
-  if (watched !== undefined) return watched ?? undefined;
-  watched = null;
+  if (watchMode !== undefined) return watchMode ?? undefined;
+  watchMode = null;
   const d = deno();
   const file = '/proc/self/cmdline';
   if (!d?.readTextFileSync || d.build?.os !== 'linux' || !granted(d, { name: 'read', path: file })) return undefined;
@@ -263,11 +263,11 @@ function restart(): Restart | undefined {
     const args = d.readTextFileSync(file).split('\0').slice(1);
     if (args[0] === 'run' || args[0] === 'serve') args.shift();
     const own = args.slice(0, args.findIndex((arg) => !arg.startsWith('-')) >>> 0);
-    if (own.some((arg) => /^--watch(-hmr)?(=|$)/.test(arg))) watched = { signal: 'SIGTERM', waits: true };
+    if (own.some((arg) => /^--watch(-hmr)?(=|$)/.test(arg))) watchMode = { signal: 'SIGTERM', waits: true };
   } catch {
     // no /proc after all
   }
-  return watched ?? undefined;
+  return watchMode ?? undefined;
 }
 
 export const adapter: Adapter = {
