@@ -168,15 +168,18 @@ function signals(): Readonly<Record<string, number>> {
   return (known = linuxSignals());
 }
 
-/** The signal `--heapsnapshot-signal` takes, in the command line or NODE_OPTIONS. */
+let heapSignal: [string | undefined] | undefined;
+/** The signal `--heapsnapshot-signal` takes, in the command line or NODE_OPTIONS; read once. */
 function reserved(): string | undefined {
+  if (heapSignal) return heapSignal[0];
   try {
     const p = proc();
     const flags = `${(p?.execArgv ?? []).join(' ')} ${p?.env?.NODE_OPTIONS ?? ''}`;
-    return /--heapsnapshot-signal(?:=|\s+)(\S+)/.exec(flags)?.[1];
+    heapSignal = [/--heapsnapshot-signal(?:=|\s+)(\S+)/.exec(flags)?.[1]];
   } catch {
-    return undefined;
+    heapSignal = [undefined];
   }
+  return heapSignal[0];
 }
 
 /**
