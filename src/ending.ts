@@ -7,7 +7,7 @@
 import { raising } from './company.ts';
 import { describeValue, nameOf, write } from './report.ts';
 import { ExitRequest, start, type Host, type Outcome, type Rules, type Run } from './run.ts';
-import { settle, type Ending, type Shared } from './state.ts';
+import { bare, settle, type Ending, type Shared } from './state.ts';
 
 /**
  * How long the same signal again counts as the same request (ms), from the last one heard (or
@@ -261,7 +261,7 @@ export function exiting(s: Shared, a: Adapter, ending: Ending): ExitRequest | un
  */
 export function signalled(s: Shared, a: Adapter, signal: string): void {
   const at = performance.now();
-  (s.heard ??= {})[signal] = at;
+  (s.heard ??= bare<Record<string, number>>({}))[signal] = at;
   if (a.listens(signal)) return; // handlers run at the real end, whatever the program does now
   const restart = a.restart?.();
   /* c8 ignore next: Deno's and Bun's watch modes (test/supervisors.test.js) */

@@ -44,6 +44,8 @@ test('configure() reads only own options: inherited ones (a polluted Object.prot
   Object.prototype.deadline = 1;
   Object.prototype.reporter = polluter;
   Object.prototype.unknownOption = true;
+  Object.prototype.signals = ['SIGQUIT'];
+  const signals = atexit.configure().signals;
   let result;
   let inherited;
   try {
@@ -53,12 +55,13 @@ test('configure() reads only own options: inherited ones (a polluted Object.prot
     delete Object.prototype.deadline;
     delete Object.prototype.reporter;
     delete Object.prototype.unknownOption;
+    delete Object.prototype.signals;
   }
-  assert.deepEqual([result.deadline, result.reporter], [250, reporter]);
+  assert.deepEqual([result.deadline, result.reporter, result.signals], [250, reporter, signals]);
   assert.deepEqual([inherited.deadline, inherited.reporter], [250, reporter], 'an option on the object\'s own prototype is not its own either');
   // Handed out as a plain object, as before
   assert.equal(Object.getPrototypeOf(result), Object.prototype);
-  assert.deepEqual(Object.keys(result), ['deadline', 'reporter']);
+  assert.deepEqual(Object.keys(result), ['deadline', 'reporter', 'signals']);
 });
 
 test('ending() results are plain objects to the program', async () => {

@@ -34,14 +34,21 @@ export function watchable(): boolean {
 export function watched<T>(body: () => T, ms: number, sigint: boolean): T | Stop {
   if ((ms === Infinity && !sigint) || !watchable()) return body();
   const g = globalThis as unknown as Record<symbol, unknown>;
+  let started = false;
   try {
-    g[KEY] = body;
+    g[KEY] = () => {
+      started = true;
+      return body();
+    };
   } catch {
     return body(); // a frozen global
   }
   try {
     return script!.runInThisContext({ timeout: ms === Infinity ? undefined : Math.max(1, Math.ceil(ms)), breakOnSigint: sigint }) as T;
   } catch (error) {
+    // The vm failed before the stretch began (its SIGINT trap reads process.rawListeners, which a
+    // program may have broken): run it unwatched.
+    if (!started) return body();
     const code = (error as { code?: unknown } | null)?.code;
     if (code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'deadline';
     if (code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') return 'SIGINT';
