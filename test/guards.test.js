@@ -20,6 +20,12 @@ for (const [how, stdout] of [
   });
 }
 
+test('a handler sends SIGTERM to its own process, the program calls atexit.clear() right after the run: the listeners stay until the signal is heard, death by SIGTERM', async () => {
+  const r = await run('guards.mjs', { args: ['linger-clear'] });
+  assert.equal(r.stdout, 'handler done\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [null, 'SIGTERM', '']);
+});
+
 test('natural end: after a handler calls process.exit(4), ending() in a later handler says code 4', async () => {
   const r = await run('guards.mjs', { args: ['natural-exit'] });
   assert.equal(r.stdout, 'exiter {"reason":"natural","code":0}\nlater {"reason":"natural","code":4}\n');
