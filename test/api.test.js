@@ -175,6 +175,14 @@ test('the class check refuses classes however they are written, and nothing else
   assert.equal(atexit.ncallbacks(), accepted.length);
 });
 
+test("the class check still refuses classes once something is registered (register()'s fast path)", () => {
+  atexit.register(() => {}); // installs the listeners: the fast path is open from here
+  class Late {}
+  assert.throws(() => atexit.register(Late), TypeError);
+  assert.throws(() => atexit.register(class {}), TypeError);
+  assert.equal(atexit.ncallbacks(), 1);
+});
+
 test('registrations with and without arguments side by side keep their own arguments', async () => {
   const calls = [];
   const f = (...args) => calls.push(args);
