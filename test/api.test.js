@@ -38,8 +38,10 @@ for (const [what, options] of [
 
 test('the returned settings are a copy: changing them changes nothing', () => {
   const copy = atexit.configure();
+  const { deadline } = copy; // not `defaults.deadline`: were the settings live, that would change too
   copy.deadline = 1;
-  assert.equal(atexit.configure().deadline, defaults.deadline);
+  assert.equal(atexit.configure().deadline, deadline);
+  assert.notEqual(deadline, 1);
 });
 
 test('register as a decorator of an instance method throws a TypeError (static methods only)', () => {
