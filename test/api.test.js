@@ -74,8 +74,10 @@ test('ending() results are plain objects to the program', async () => {
 
 test('the returned settings are a copy: changing them changes nothing', () => {
   const copy = atexit.configure();
+  const { deadline } = copy; // not `defaults.deadline`: were the settings live, that would change too
   copy.deadline = 1;
-  assert.equal(atexit.configure().deadline, defaults.deadline);
+  assert.equal(atexit.configure().deadline, deadline);
+  assert.notEqual(deadline, 1);
 });
 
 test('register as a decorator of an instance method throws a TypeError (static methods only)', () => {
@@ -227,6 +229,14 @@ test('the class check refuses classes however they are written, and nothing else
   const accepted = [function classify() {}, function* classes() {}, async function klass() {}, classic, { class() {} }.class, { *class() {} }.class];
   for (const value of accepted) assert.equal(atexit.register(value), value, String(value));
   assert.equal(atexit.ncallbacks(), accepted.length);
+});
+
+test("the class check still refuses classes once something is registered (register()'s fast path)", () => {
+  atexit.register(() => {}); // installs the listeners: the fast path is open from here
+  class Late {}
+  assert.throws(() => atexit.register(Late), TypeError);
+  assert.throws(() => atexit.register(class {}), TypeError);
+  assert.equal(atexit.ncallbacks(), 1);
 });
 
 test('registrations with and without arguments side by side keep their own arguments', async () => {

@@ -3,8 +3,10 @@
 // (test/runtimes) keeps checking them on the other runtimes; here they run on this node, from the
 // same fixtures where they exist.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { run } from './harness.js';
+import { command, run } from './harness.js';
 
 const matrix = (name, options) => run(`../runtimes/fixtures/${name}`, options);
 
@@ -19,6 +21,12 @@ for (const [how, stdout] of [
     assert.deepEqual([r.status, r.signal, r.stderr], [null, 'SIGTERM', '']);
   });
 }
+
+test('a handler sends SIGTERM to its own process, the program calls atexit.clear() right after the run: the listeners stay until the signal is heard, death by SIGTERM', async () => {
+  const r = await run('guards.mjs', { args: ['linger-clear'] });
+  assert.equal(r.stdout, 'handler done\n');
+  assert.deepEqual([r.status, r.signal, r.stderr], [null, 'SIGTERM', '']);
+});
 
 test('natural end: after a handler calls process.exit(4), ending() in a later handler says code 4', async () => {
   const r = await run('guards.mjs', { args: ['natural-exit'] });
@@ -65,4 +73,16 @@ test('an awaited handler that settled at once, then one awaiting a timer: the ru
   const r = await matrix('settled-first.mjs', { timeout: 8_000 });
   assert.equal(r.stdout, 'settled\nawaited\nsync handler\n');
   assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
+});
+
+test('a handler writes to a stdout the reader has closed (EPIPE), then atexit.exit(0): the error is taken, status 0', async () => {
+  const [file, argv] = command(fileURLToPath(new URL('fixtures/guards.mjs', import.meta.url)), ['epipe']);
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk) => chunk.includes('CLOSE') && child.stdout.destroy());
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const [status, signal] = await new Promise((resolve) => child.on('close', (...end) => resolve(end)));
+  clearTimeout(timer);
+  assert.deepEqual([status, signal, stderr], [0, null, '']);
 });
