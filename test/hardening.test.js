@@ -650,8 +650,10 @@ describe('signal storms', () => {
     assert.equal(r.stdout.split('\n').filter((l) => l === 'READY').length, 10);
     once(r.stdout, names);
     // the first signal starts the run: the synchronous handlers, then slow waits; the next
-    // genuine signal (another kind) stops the waiting: the rest run without it, then death by it
-    assert.equal(r.stdout.replaceAll('READY\n', ''), 'last registered\nmiddle\nfirst registered\n');
+    // genuine signal (another kind) stops the waiting: the rest run without it, then death by it.
+    // The ten arrive as one burst, and how the runtime hands the burst over decides whether that
+    // second kind is heard before slow settles (measured: most runs) or after it.
+    assert.ok(['last registered\nmiddle\nfirst registered\n', 'last registered\nmiddle\nslow\nfirst registered\n'].includes(r.stdout.replaceAll('READY\n', '')), r.stdout);
     assert.equal(r.status, null);
     assert.ok(['SIGINT', 'SIGTERM'].includes(r.signal), String(r.signal));
   });

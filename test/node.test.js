@@ -212,7 +212,7 @@ for (const flag of ['atexit', 'net,ATEXIT']) {
     assert.equal(traces.length, 4, r.stderr);
     assert.match(traces[0], new RegExp(String.raw`^ATEXIT \d+: ok returned ${ms}`));
     assert.match(traces[1], new RegExp(String.raw`^ATEXIT \d+: <anonymous> returned ${ms}`));
-    assert.match(traces[2], new RegExp(String.raw`^ATEXIT \d+: bad failed ${ms}`));
+    assert.match(traces[2], new RegExp(String.raw`^ATEXIT \d+: bad failed \(registered at \S+node-debug\.mjs:\d+:\d+\) ${ms}`));
     assert.match(traces[3], new RegExp(String.raw`^ATEXIT \d+: quits asked to exit \(3\) ${ms}`));
     assert.match(r.stderr, report('bad', 'Error: boom'));
     assert.deepEqual([r.status, r.signal], [3, null]);
