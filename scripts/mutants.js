@@ -168,7 +168,7 @@ export default [
     from: "|| '<anonymous>';",
     to: "|| 'anonymous';",
     breaks: 'an anonymous handler is reported under another name than Python-like <anonymous>',
-    tests: ['test/report.test.js', 'test/hardening.test.js'],
+    tests: ['test/node.test.js', 'test/report.test.js'],
   },
   {
     file: 'src/report.ts',
