@@ -48,6 +48,11 @@ function host(): Host {
   // The exits are put back outside the watched stretch: a stopped one skips its `finally`.
   const watch = <T>(body: (exits: readonly unknown[]) => T, ms: number, sigint: boolean): T | Stop => {
     if (guarding) return body(guarding); // a run inside a handler: already guarded and watched
+    // Bun 1.x: after a stretch watched for SIGINT, the last SIGINT listener removed leaves SIGINT
+    // ignored (see install()). When another library listens too (signal-exit re-raises once it
+    // removed its own), that re-raise would be lost: the deadline alone watches then.
+    /* c8 ignore next: Bun only (tested in the runtime matrix) */
+    if (sigint && p && isBun(p) && p.listenerCount('SIGINT') > 1) sigint = false;
     const real = p?.exit;
     try {
       // A code Node would refuse is the handler's error (reported), not an exit request.
