@@ -41,7 +41,11 @@ export function programListeners(p: Listeners, signal: string, own: number): num
     // rawListeners(): listeners() unwraps `once` wrappers by reading each function's `listener`,
     // which a polluted Object.prototype answers for every function.
     const all = typeof p.rawListeners === 'function' ? p.rawListeners(signal) : p.listeners!(signal);
+    let marked = 0;
     for (const listener of all) if ((listener as Record<symbol, unknown>)[MARK] !== true) count++;
+    else marked++;
+    // A tool that hides its own relay from listenerCount() (tsx's child) is not the program either.
+    count = Math.min(count, p.listenerCount(signal) - marked);
     if (signal !== 'SIGBREAK') {
       // Own properties only: a polluted Object.prototype must not pass for signal-exit.
       const v4 = ownProp(globalThis, Symbol.for('signal-exit emitter'));
