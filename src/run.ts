@@ -94,7 +94,7 @@ export interface Run {
 export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEnd?: (outcome: Outcome) => void, rules?: Rules): Run {
   const entries = s.registry.drain();
   const outcome: Outcome = Object.create(null); // `exit` and `late` are absent until set
-  const begun = performance.now();
+  let begun = performance.now(); // the deadline's start: the first handler's, after any delay
   let waiting = 0; // bumped to abandon the promise being awaited
   let cancel: (() => void) | undefined; // the deadline's timer
   let running: Handler; // the handler being called, named if a watchdog stops it
@@ -266,7 +266,11 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   const first = (): void => {
     const ms = rules?.delay?.() ?? 0;
     if (ms > 0) delayed = setTimeout(first, ms);
-    else if (!run.over) step();
+    else if (!run.over) {
+      // The wait for the repeat window is atexit's, not the handlers': their deadline starts now.
+      begun = performance.now();
+      step();
+    }
   };
   first();
   return run;
