@@ -91,9 +91,14 @@ export function handlerStack(stack: string): string {
     if (first < 0 || !own) return stack;
     const ours = (line: string): boolean => fileOf(line)?.startsWith(own) === true;
     // The error's stack may stop short (the trace limit): line up its last frame with this one.
-    const bottom = here.lastIndexOf(lines[lines.length - 1]!);
+    // The same frame may be in it twice (a run started by a handler): take the longest match.
     let shared = 0;
-    while (bottom - shared >= 0 && shared < lines.length - first - 1 && lines[lines.length - 1 - shared] === here[bottom - shared]) shared++;
+    here.forEach((frame, bottom) => {
+      if (frame !== lines[lines.length - 1]) return;
+      let n = 0;
+      while (bottom - n >= 0 && n < lines.length - first - 1 && lines[lines.length - 1 - n] === here[bottom - n]) n++;
+      shared = Math.max(shared, n);
+    });
     // A shared tail through the package is the call chain; the frame above it (the call) goes too.
     let end: number;
     if (lines.slice(lines.length - shared).some(ours)) {
@@ -105,6 +110,13 @@ export function handlerStack(stack: string): string {
       end = lines.findIndex((line, i) => i > first && ours(line));
       if (end < 0) end = lines.length;
       end = Math.max(end, first + 1);
+    }
+    // A package frame below one of the program's is the call into the handler, whatever the
+    // tail said (Bun ends a stack at the watchdog's script, so there is no tail to line up).
+    const outside = lines.findIndex((line, i) => i >= first && i < end && !ours(line));
+    if (outside >= 0) {
+      const call = lines.findIndex((line, i) => i > outside && i < end && ours(line));
+      if (call > 0) end = call;
     }
     while (end > first + 1 && internal(lines[end - 1]!)) end--;
     return lines.slice(0, end).join('\n');
