@@ -24,11 +24,12 @@
 // both dispose methods, the index that lets unregister() find them, their TypeErrors) added 371 B
 // to the Node entry and 383 B to the browser's. Issue #19 (watch modes that restart in-process: the
 // restart's own ending, Bun's --watch flags) and #15 (the revived-loop check on a later turn) added
-// about 90 B (Node).
+// about 90 B (Node). The merge's fixes (the report lining up repeated frames, tsx's hidden relay
+// listener, the Bun SIGINT rule) added about 170 B (Node) and 90 B (browser).
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 
-const budgets = { 'dist/index.js': 8704, 'dist/browser.js': 6272 };
+const budgets = { 'dist/index.js': 8832, 'dist/browser.js': 6400 };
 let over = false;
 for (const [entry, budget] of Object.entries(budgets)) {
   const { outputFiles } = await build({
