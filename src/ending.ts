@@ -144,8 +144,11 @@ export type Act = { exit: number | undefined } | { kill: string; last: (() => bo
 type Plan = (outcome: Outcome) => Act;
 /** Each run's plan, and when it began: output drains within what is left of the deadline. */
 const plans = new WeakMap<Run, { plan: Plan; since: number }>();
-/** Runs a genuine second signal flushes (see cut()): the program dies by that signal. */
-const cutBy = new WeakMap<Run, string>();
+/**
+ * Runs whose ending changed while they ran: a genuine second signal flushed them (cut()), and
+ * the program dies by it; or an error nobody handled ended the program while they waited.
+ */
+const overtaken = new WeakMap<Run, Ending>();
 
 /**
  * Checks an exit status the way the runtimes do, before anything happens: an integer (a string
@@ -163,8 +166,8 @@ export function checkCode(code: unknown, who: string, strings = false): number |
 export function describeEnding(s: Shared, a: Adapter): Ending | undefined {
   const run = s.run;
   if (!run) return undefined;
-  const signal = cutBy.get(run);
-  if (signal) return { reason: 'signal', signal };
+  const changed = overtaken.get(run);
+  if (changed) return changed;
   const { ending } = run;
   const exit = run.outcome.exit;
   if (exit && (ending.reason === 'exit' || ending.reason === 'natural')) {
@@ -241,6 +244,8 @@ export function exiting(s: Shared, a: Adapter, ending: Ending): ExitRequest | un
   if (run) {
     // The program exits while our run waits (a handler's awaited part, or other code).
     if (ending.reason === 'exit') run.outcome.exit = new ExitRequest(ending.code);
+    // The status is now the error's: the handlers left, run now, are told so.
+    else if (ending.reason === 'error') for (let inner: Run | undefined = run; inner; inner = inner.outer) overtaken.set(inner, ending);
     run.flush();
     outcome = run.outcome;
   } else {
@@ -318,7 +323,7 @@ function cut(s: Shared, a: Adapter, run: Run, signal: string): void {
   let outer = run;
   while (outer.outer) outer = outer.outer;
   // Innermost first: a run started by a handler (runExitFuncs()) ends before the one around it.
-  for (let inner: Run | undefined = s.run; inner; inner = inner.outer) cutBy.set(inner, signal);
+  for (let inner: Run | undefined = s.run; inner; inner = inner.outer) overtaken.set(inner, { reason: 'signal', signal });
   for (let inner = s.run; inner && !inner.over; inner = s.run) {
     inner.flush();
     if (!inner.over) break; // cannot happen: a flushed run ends inside flush()

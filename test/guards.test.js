@@ -34,6 +34,13 @@ test('natural end: after a handler calls process.exit(4), ending() in a later ha
   assert.deepEqual([r.status, r.signal, r.stderr], [4, null, '']);
 });
 
+test('atexit.exit(3) awaits a handler when an uncaught error ends the program: the older handler is told the error, status 1', async () => {
+  const r = await run('guards.mjs', { args: ['error-while-waiting'] });
+  assert.equal(r.stdout, 'waits {"reason":"exit","code":3}\nolder error boom\n');
+  assert.deepEqual([r.status, r.signal], [1, null]);
+  assert.match(r.stderr, /Error: boom/);
+});
+
 test('atexit.exit(3) with a stdout that never drains and a timer keeping the program alive: status 3 once the drain gives up', async () => {
   const r = await run('guards.mjs', { args: ['stuck-stdout'], timeout: 8_000 });
   assert.equal(r.stdout, 'handler {"reason":"exit","code":3}\n');
