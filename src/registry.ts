@@ -18,8 +18,12 @@ export interface Drain {
    * again to go on, also from inside `visit`.
    */
   each(visit: Visit): boolean;
-  /** Ends the drain, however it ends: the registry is emptied. Calling it again does nothing. */
-  end(): void;
+  /**
+   * Ends the drain, however it ends: the registry is emptied, unless `abandoned` (the run was
+   * stopped inside a handler of an outer drain, whose older registrations are still to come).
+   * Calling it again does nothing.
+   */
+  end(abandoned?: boolean): void;
 }
 
 export interface Registry {
@@ -190,11 +194,11 @@ export function createRegistry(): Registry {
           }
           return true;
         },
-        end() {
+        end(abandoned) {
           if (over) return;
           over = true;
           draining--;
-          registry.clear(); // also what was registered meanwhile, as in CPython
+          if (!abandoned) registry.clear(); // also what was registered meanwhile, as in CPython
         },
       };
     },

@@ -83,6 +83,11 @@ export interface Run {
    * on with the rest, awaiting them as before.
    */
   skip(): void;
+  /**
+   * Ends this run where it is, without `onEnd`: a watchdog stopped the handler of an outer run
+   * that started it (`runExitFuncs()` in a handler). Its older handlers are the outer run's.
+   */
+  abandon(): void;
 }
 
 /**
@@ -101,7 +106,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   let settle!: (outcome: Outcome) => void;
   let flushed = false; // the runtime took over the ending (see flush)
   const done = new Promise<Outcome>((resolve) => (settle = resolve));
-  const run: Run = { outcome, ending, outer: s.run, over: false, awaiting: undefined, done, flush, skip };
+  const run: Run = { outcome, ending, outer: s.run, over: false, awaiting: undefined, done, flush, skip, abandon };
   s.run = run;
 
   // NODE_DEBUG=atexit: one line per handler, with how it ended and how long it took.
@@ -233,7 +238,9 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
    * the drain goes on with the older ones, if the run does.
    */
   const stopped = (why: Stop): void => {
-    s.run = run; // a run nested in the handler was cut short with it
+    // A run nested in the handler (its runExitFuncs()) was cut short with it: it ends too.
+    for (let inner = s.run; inner && inner !== run; inner = inner.outer) inner.abandon();
+    s.run = run;
     if (why === 'SIGINT') {
       write(`atexit: ${nameOf(running)} was interrupted by SIGINT`);
       rules!.interrupted(run);
@@ -253,6 +260,17 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     cancel?.();
     clearTimeout(delayed);
     step();
+  }
+
+  function abandon(): void {
+    if (run.over) return;
+    run.over = true;
+    run.awaiting = undefined;
+    waiting++;
+    cancel?.();
+    clearTimeout(delayed);
+    entries.end(true);
+    settle(outcome);
   }
 
   function skip(): void {

@@ -31,6 +31,13 @@ test('[spin] a run begun by SIGINT, a handler that spins, a second SIGINT past t
   assert.deepEqual([r.status, r.signal], [null, 'SIGINT']);
 });
 
+test('[spin] the same, the spinning handler run by a handler\'s runExitFuncs(): both are stopped, the older ones still run, killed by SIGINT', { skip: deno && 'Deno ignores breakOnSigint' }, async () => {
+  const r = await run(['nested'], { signals: ['SIGINT', 'SIGINT'] });
+  assert.equal(r.stdout, 'READY\nnewer {"reason":"signal","signal":"SIGINT"}\nREADY\nolder\n');
+  assert.equal(r.stderr, 'atexit: outer was interrupted by SIGINT\natexit: a second SIGINT: the remaining handlers run without waiting\n');
+  assert.deepEqual([r.status, r.signal], [null, 'SIGINT']);
+});
+
 test('[spin] Deno: a run begun by SIGINT, a handler that spins: a second SIGINT cannot stop it, the deadline (1 s) does', { skip: !deno && 'Deno only' }, async () => {
   const r = await run(['sigint', '1000'], { signals: ['SIGINT', 'SIGINT'] });
   assert.equal(r.stdout, 'READY\nnewer {"reason":"signal","signal":"SIGINT"}\nREADY\n');
@@ -97,4 +104,35 @@ test('the drain after a termination inside a handler: that handler counts as tak
   assert.deepEqual(seen, ['newer', 'spin', 'older 1']);
   assert.equal(registry.size, 0);
   drain.end();
+});
+
+test('a run that a stopped handler began (its runExitFuncs()) ends with it: over, its promise settled, no second run of the older ones', async () => {
+  const s = globalThis[Symbol.for('atexit/2')];
+  const { deadline } = atexit.configure();
+  const seen = [];
+  let inner;
+  atexit.configure({ deadline: 200 });
+  try {
+    atexit.register(() => seen.push('older'));
+    atexit.register(function outer() {
+      atexit.register(function spinner() {
+        for (;;);
+      });
+      atexit.register(() => {
+        inner = s.run;
+        seen.push('nested');
+      });
+      atexit.runExitFuncs();
+      seen.push('not reached');
+    });
+    await atexit.runExitFuncs();
+  } finally {
+    atexit.configure({ deadline });
+  }
+  assert.deepEqual(seen, ['nested']);
+  assert.equal(s.run, undefined);
+  assert.equal(inner?.over, true, 'the nested run is over');
+  const settled = await Promise.race([inner.done.then(() => true), new Promise((resolve) => setTimeout(resolve, 500, false))]);
+  assert.equal(settled, true, 'the nested run settles its promise');
+  assert.equal(atexit.ncallbacks(), 0);
 });
