@@ -265,8 +265,8 @@ export default [
   },
   {
     file: 'src/index.ts',
-    from: 'if (signals && signals.join() !== listened(s, adapter).join()) {',
-    to: 'if (signals && signals.join() !== listened(s, adapter).join() && !s.uninstall) {',
+    from: '      s.uninstall();\n      s.uninstall = install(s);',
+    to: '',
     breaks: 'configure({ signals }) while listening already: the old signals stay the ones listened to',
     tests: ['test/ending-rules.test.js', 'test/api.test.js'],
   },
