@@ -240,6 +240,14 @@ describe('defer(func, ...args)', () => {
     assert.deepEqual(log, ['cleanup 1']);
   });
 
+  test('a scope that ended keeps nothing: a server deferring one function per request does not grow', () => {
+    const cleanup = () => {};
+    for (let i = 0; i < 1_000; i++) atexit.defer(cleanup)[Symbol.dispose]();
+    const { uses } = globalThis[Symbol.for('atexit/2')];
+    assert.equal(uses.get(cleanup)?.length ?? 0, 0, 'what unregister(cleanup) would still walk');
+    assert.equal(atexit.ncallbacks(), 0);
+  });
+
   test('a class or a non-function is refused with a TypeError', () => {
     assert.throws(() => atexit.defer(class Temp {}), { name: 'TypeError', message: 'atexit.defer: expected a function, got class Temp' });
     assert.throws(() => atexit.defer('rm'), { name: 'TypeError', message: 'atexit.defer: expected a function, got the string "rm"' });
