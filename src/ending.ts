@@ -245,7 +245,7 @@ export function exiting(s: Shared, a: Adapter, ending: Ending): ExitRequest | un
     // The program exits while our run waits (a handler's awaited part, or other code).
     if (ending.reason === 'exit') run.outcome.exit = new ExitRequest(ending.code);
     // The status is now the error's: the handlers left, run now, are told so.
-    else if (ending.reason === 'error') for (let inner: Run | undefined = run; inner; inner = inner.outer) overtaken.set(inner, ending);
+    else if (ending.reason === 'error') overtaken.set(run, ending); // the innermost: see cut()
     run.flush();
     outcome = run.outcome;
   } else {
@@ -322,8 +322,10 @@ function cut(s: Shared, a: Adapter, run: Run, signal: string): void {
   write(`atexit: a second ${signal}: ${name ? `not awaiting ${name}; ` : ''}the remaining handlers run without waiting`);
   let outer = run;
   while (outer.outer) outer = outer.outer;
-  // Innermost first: a run started by a handler (runExitFuncs()) ends before the one around it.
-  for (let inner: Run | undefined = s.run; inner; inner = inner.outer) overtaken.set(inner, { reason: 'signal', signal });
+  // The innermost run is the one left to call handlers: a run a handler began (runExitFuncs())
+  // drains every registration, so the runs around it have none left once it ends.
+  overtaken.set(run, { reason: 'signal', signal });
+  // Innermost first: a run started by a handler ends before the one around it.
   for (let inner = s.run; inner && !inner.over; inner = s.run) {
     inner.flush();
     if (!inner.over) break; // cannot happen: a flushed run ends inside flush()

@@ -130,6 +130,13 @@ for (const [first, second] of [['SIGINT', 'SIGINT'], ['SIGTERM', 'SIGINT']]) {
   });
 }
 
+test('[second] the same while the waiting handler runs in a handler\'s runExitFuncs(): both runs stop waiting, the older handler (the nested run\'s now) is told the second signal, killed by it', async () => {
+  const r = await spawnFixture(['nested'], { onReady: (child, n) => child.kill(n === 1 ? 'SIGTERM' : 'SIGINT') });
+  assert.equal(r.stdout, 'READY\nREADY\nolder {"reason":"signal","signal":"SIGINT"}\n');
+  assert.equal(r.stderr, 'atexit: a second SIGINT: not awaiting slow; the remaining handlers run without waiting\n');
+  assert.deepEqual([r.status, r.signal], [null, 'SIGINT']);
+});
+
 // ---- 3. SIGUSR2 (nodemon's restart) and configure({ signals }) ----
 test('[usr2] SIGUSR2: the handlers run, then killed by SIGUSR2', async () => {
   const r = await spawnFixture(['signal'], { onReady: (child) => child.kill('SIGUSR2') });
