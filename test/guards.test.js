@@ -81,6 +81,21 @@ test('an awaited handler that settled at once, then one awaiting a timer: the ru
   assert.deepEqual([r.status, r.signal, r.stderr], [0, null, '']);
 });
 
+test('the deadline passed while a handler\'s 1 MiB waits in the pipe (the reader is slow): the output still goes out before the exit (drained for at least 1 s)', async () => {
+  const [file, argv] = command(fileURLToPath(new URL('fixtures/guards.mjs', import.meta.url)), ['slow-reader']);
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = 0;
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+  child.stdout.pause(); // read nothing until the deadline has passed
+  setTimeout(() => child.stdout.on('data', (chunk) => (stdout += chunk.length)).resume(), 400);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const [status, signal] = await new Promise((resolve) => child.on('close', (...end) => resolve(end)));
+  clearTimeout(timer);
+  assert.deepEqual([stdout, status, signal], [2 ** 20 + 1, 3, null]);
+  assert.equal(stderr, 'atexit: deadline of 100 ms passed while awaiting big; the remaining handlers were skipped\n');
+});
+
 test('a handler writes to a stdout the reader has closed (EPIPE), then atexit.exit(0): the error is taken, status 0', async () => {
   const [file, argv] = command(fileURLToPath(new URL('fixtures/guards.mjs', import.meta.url)), ['epipe']);
   const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
