@@ -38,6 +38,12 @@ test('[spin] the same, the spinning handler run by a handler\'s runExitFuncs(): 
   assert.deepEqual([r.status, r.signal], [null, 'SIGINT']);
 });
 
+test('[spin] a run begun by SIGINT in a program that broke process.rawListeners (the vm\'s SIGINT trap cannot start): the handlers run unwatched, killed by SIGINT', async () => {
+  const r = await run(['broken'], { signals: ['SIGINT'] });
+  assert.equal(r.stdout, 'READY\nnewer {"reason":"signal","signal":"SIGINT"}\nwork done\nolder\n');
+  assert.deepEqual([r.stderr, r.status, r.signal], ['', null, 'SIGINT']);
+});
+
 test('[spin] Deno: a run begun by SIGINT, a handler that spins: a second SIGINT cannot stop it, the deadline (1 s) does', { skip: !deno && 'Deno only' }, async () => {
   const r = await run(['sigint', '1000'], { signals: ['SIGINT', 'SIGINT'] });
   assert.equal(r.stdout, 'READY\nnewer {"reason":"signal","signal":"SIGINT"}\nREADY\n');
