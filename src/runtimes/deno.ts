@@ -3,11 +3,11 @@
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { checkCode, drained, exiting, linuxSignals, listened, signalled, type Adapter, type Restart } from '../ending.ts';
+import { drained, exiting, linuxSignals, listened, signalled, type Adapter, type Restart } from '../ending.ts';
 import { describe, write } from '../report.ts';
-import { ExitRequest, type Host, type Stop } from '../run.ts';
+import type { Host, Stop } from '../run.ts';
 import { bare, settle, type Shared } from '../state.ts';
-import { watched } from './watchdog.ts';
+import { guarded } from './exits.ts';
 
 /** The part of the `Deno` namespace we use, checked by shape before use. */
 interface DenoNs {
@@ -133,9 +133,6 @@ function resources(): number {
   }
 }
 
-/** The real exit functions while handlers run (their stand-ins are in place). */
-let guarding: unknown[] | undefined;
-
 function host(): Host {
   const d = deno();
   let trace: string | undefined;
@@ -146,35 +143,11 @@ function host(): Host {
       // no env access after all
     }
   }
-  // The exits are put back outside the watched stretch: a stopped one skips its `finally`.
   // Deno ignores `breakOnSigint` (measured): only the deadline stops a stretch here.
-  const watch = <T>(body: (exits: readonly unknown[]) => T, ms: number): T | Stop => {
-    if (guarding) return body(guarding); // a run inside a handler: already guarded and watched
-    // Deno's `process.exit` emits 'exit' and then calls `Deno.exit`: replace both, so a
-    // handler's `process.exit(n)` neither runs the program's exit listeners early nor exits.
-    const holders = [d, proc()].filter((h): h is DenoNs | NodeProc => h !== undefined);
-    const saved: [DenoNs | NodeProc, (code?: number) => never][] = [];
-    // A code Deno would refuse is the handler's error (reported), not an exit request.
-    const request = (code?: number): never => {
-      throw new ExitRequest(checkCode(code, 'Deno.exit', true));
-    };
-    try {
-      for (const h of holders) {
-        const real = h.exit;
-        h.exit = request;
-        saved.push([h, real]);
-      }
-    } catch {
-      // a frozen namespace: what was replaced is restored below; exits are not caught
-    }
-    const exits = (guarding = holders.map((h) => saved.find(([held]) => held === h)?.[1] ?? h.exit));
-    try {
-      return watched(() => body(exits), ms, false);
-    } finally {
-      guarding = undefined;
-      for (const [h, real] of saved) h.exit = real;
-    }
-  };
+  // Deno's `process.exit` emits 'exit' and then calls `Deno.exit`: replace both, so a
+  // handler's `process.exit(n)` neither runs the program's exit listeners early nor exits.
+  const watch = <T>(body: (exits: readonly unknown[]) => T, ms: number): T | Stop =>
+    guarded([d, proc()].filter((h): h is DenoNs | NodeProc => h !== undefined), 'Deno.exit', body, ms, false);
   const timer = (fn: () => void, ms: number): (() => void) => {
     const id = setTimeout(fn, ms);
     try {

@@ -1,10 +1,11 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { checkCode, drained, exiting, linuxSignals, listened, signalled, type Adapter, type Restart } from '../ending.ts';
-import { ExitRequest, type Host, type Stop } from '../run.ts';
+import { drained, exiting, linuxSignals, listened, signalled, type Adapter, type Restart } from '../ending.ts';
+import type { Host, Stop } from '../run.ts';
 import { ownProp, type Shared } from '../state.ts';
-import { watchable, watched } from './watchdog.ts';
+import { guarded } from './exits.ts';
+import { watchable } from './watchdog.ts';
 
 /** The part of `process` we use, checked by shape before use. */
 interface Proc {
@@ -33,9 +34,6 @@ function proc(): Proc | undefined {
   }
 }
 
-/** The real exit functions while handlers run (their stand-ins are in place). */
-let guarding: unknown[] | undefined;
-
 function host(): Host {
   const p = proc();
   let trace: string | undefined;
@@ -45,30 +43,13 @@ function host(): Host {
   } catch {
     // env may be guarded (Deno without --allow-env)
   }
-  // The exits are put back outside the watched stretch: a stopped one skips its `finally`.
   const watch = <T>(body: (exits: readonly unknown[]) => T, ms: number, sigint: boolean): T | Stop => {
-    if (guarding) return body(guarding); // a run inside a handler: already guarded and watched
     // Bun 1.x: after a stretch watched for SIGINT, the last SIGINT listener removed leaves SIGINT
     // ignored (see install()). When another library listens too (signal-exit re-raises once it
     // removed its own), that re-raise would be lost: the deadline alone watches then.
     /* c8 ignore next: Bun only (tested in the runtime matrix) */
     if (sigint && p && isBun(p) && p.listenerCount('SIGINT') > 1) sigint = false;
-    const real = p?.exit;
-    try {
-      // A code Node would refuse is the handler's error (reported), not an exit request.
-      p!.exit = (code) => {
-        throw new ExitRequest(checkCode(code, 'process.exit', true));
-      };
-    } catch {
-      return watched(() => body([real]), ms, sigint); // no process, or a frozen one: exits cannot be caught
-    }
-    const exits = (guarding = [real]);
-    try {
-      return watched(() => body(exits), ms, sigint);
-    } finally {
-      guarding = undefined;
-      p!.exit = real!;
-    }
+    return guarded(p ? [p] : [], 'process.exit', body, ms, sigint);
   };
   const timer = (fn: () => void, ms: number): (() => void) => {
     const id = setTimeout(fn, ms);
