@@ -4,7 +4,7 @@
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
 import { drained, exiting, linuxSignals, listened, signalled, type Adapter, type Restart } from '../ending.ts';
-import { describe, write } from '../report.ts';
+import { describe, tracePrefix, write } from '../report.ts';
 import type { Host, Stop } from '../run.ts';
 import { bare, settle, type Shared } from '../state.ts';
 import { guarded } from './exits.ts';
@@ -138,7 +138,7 @@ function host(): Host {
   let trace: string | undefined;
   if (d && granted(d, { name: 'env', variable: 'NODE_DEBUG' })) {
     try {
-      if (/(^|,)\s*(atexit|\*)\s*(,|$)/i.test(d.env?.get('NODE_DEBUG') ?? '')) trace = `ATEXIT ${d.pid}:`;
+      trace = tracePrefix(d.env?.get('NODE_DEBUG'), d.pid);
     } catch {
       // no env access after all
     }

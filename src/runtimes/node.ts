@@ -2,6 +2,7 @@
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
 import { drained, exiting, linuxSignals, listened, signalled, type Adapter, type Restart } from '../ending.ts';
+import { tracePrefix } from '../report.ts';
 import type { Host, Stop } from '../run.ts';
 import { ownProp, type Shared } from '../state.ts';
 import { guarded } from './exits.ts';
@@ -38,7 +39,7 @@ function host(): Host {
   const p = proc();
   let trace: string | undefined;
   try {
-    if (/(^|,)\s*(atexit|\*)\s*(,|$)/i.test(String(ownProp(p?.env, 'NODE_DEBUG') ?? ''))) trace = `ATEXIT ${p!.pid}:`;
+    trace = tracePrefix(ownProp(p?.env, 'NODE_DEBUG'), p?.pid);
     /* c8 ignore next 3: Deno's process.env without --allow-env */
   } catch {
     // env may be guarded (Deno without --allow-env)
