@@ -66,6 +66,15 @@ export interface Adapter {
   shield(): void;
 }
 
+/** An adapter that hears the event loop drain (Node's `beforeExit`, Deno's `beforeunload`). */
+export interface Drains extends Adapter {
+  /**
+   * Calls `fn` on a later turn of the event loop with whether the program added to what keeps
+   * the loop going (a timer, a socket) since this call; false where the runtime cannot tell.
+   */
+  added(fn: (added: boolean) => void): void;
+}
+
 /**
  * A watch mode that restarts the program inside its own process (`deno run --watch`, `bun
  * --watch`) raises a signal to the program's listeners first, indistinguishable from the real
@@ -218,6 +227,29 @@ export function drained(s: Shared, a: Adapter, code = a.status()): boolean {
   a.shield();
   begin(s, a, { reason: 'natural', code }, true, (outcome) => (outcome.late ? { exit: undefined } : undefined));
   return recheck(s, a);
+}
+
+/**
+ * The event loop drained (Node's `beforeExit`, Deno's `beforeunload`), and the program's own
+ * listeners of that event, after ours, may schedule more work. With nothing registered, running
+ * or closing there is nothing to wait for. Else it is decided on a later turn (the adapter's
+ * `added`), once they and what they queued have run: if they added to the loop (or, where the
+ * runtime asks its listeners whether to go on, one after ours asked: `hold` asks for us and
+ * returns whether another did), the loop is alive for it and drains again once it is done. A
+ * run they began (atexit.exit()) is theirs: it ends by itself, or the loop drains again. Returns
+ * whether that turn is awaited.
+ */
+export function loopDrained(s: Shared, a: Drains, hold?: () => () => boolean): boolean {
+  if (s.registry.size === 0 && !s.run && !s.closing) {
+    settle(s);
+    return false;
+  }
+  const revived = hold?.();
+  const run = s.run;
+  a.added((added) => {
+    if (s.run === run && !added && !revived?.()) drained(s, a);
+  });
+  return true;
 }
 
 /**

@@ -3,10 +3,10 @@
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { drained, exiting, linuxSignals, listened, signalled, type Adapter, type Restart } from '../ending.ts';
+import { exiting, linuxSignals, listened, loopDrained, signalled, type Drains, type Restart } from '../ending.ts';
 import { describe, tracePrefix, write } from '../report.ts';
 import type { Host, Stop } from '../run.ts';
-import { bare, settle, type Shared } from '../state.ts';
+import { bare, type Shared } from '../state.ts';
 import { guarded } from './exits.ts';
 
 /** The part of the `Deno` namespace we use, checked by shape before use. */
@@ -243,7 +243,7 @@ function restart(): Restart | undefined {
   return watchMode ?? undefined;
 }
 
-export const adapter: Adapter = {
+export const adapter: Drains = {
   host,
   status: exitCode,
   // Only Node-style process.on(signal) listeners can be seen (Deno cannot tell about others);
@@ -256,6 +256,13 @@ export const adapter: Adapter = {
   // Deno hears a signal that came meanwhile within two timer turns (one is not always enough
   // while the main module evaluates).
   later: (fn) => void setTimeout(() => setTimeout(fn, 0), 0),
+  // We asked to go on (beforeunload), and hear on the next timer turn whether the program added
+  // work, or a later listener asked too. Counted once our timer is queued: Deno counts it while
+  // it runs (measured), so it counts then as now.
+  added: (fn) => {
+    setTimeout(() => fn(resources() > before), 0);
+    const before = resources();
+  },
   exit: end,
   kill,
   signals,
@@ -283,19 +290,12 @@ export function install(s: Shared): () => void {
   // (preventDefault). A listener of the program's may ask the same, to schedule more work: one
   // that ran before ours shows as defaultPrevented; one after ours is heard through watch().
   // Deno fires this again when the loop drains again, and asking every time would never end:
-  // we ask only while something is registered, runs, closes or lingers.
+  // we ask only while something is registered, runs, closes or lingers (ending.ts decides).
   const onBeforeUnload = (event: Event): void => {
-    if (event.defaultPrevented) return;
-    if (s.registry.size === 0 && !s.run && !s.closing) return settle(s);
-    // We ask to go on, and hear on the next timer turn whether a later listener asked too.
-    const revived = watch(event);
-    setTimeout(() => {
-      if (!revived() && resources() <= before) drained(s, adapter);
-    }, 0);
+    if (event.defaultPrevented || !loopDrained(s, adapter, () => watch(event))) return;
     // Deno emits a Node-style 'beforeExit' only when no one asked to go on, as we just did: the
     // program's listeners (`on` or `once`) get it from us, and whether they scheduled more work
-    // shows on that turn too (our timer counts, then as now).
-    const before = resources();
+    // shows on the turn of `added` too.
     if (nodeListeners('beforeExit') > 0) {
       try {
         proc()?.emit?.('beforeExit', exitCode());

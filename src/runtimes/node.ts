@@ -1,7 +1,7 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { drained, exiting, linuxSignals, listened, signalled, type Adapter, type Restart } from '../ending.ts';
+import { exiting, linuxSignals, listened, loopDrained, signalled, type Drains, type Restart } from '../ending.ts';
 import { tracePrefix } from '../report.ts';
 import type { Host, Stop } from '../run.ts';
 import { ownProp, type Shared } from '../state.ts';
@@ -136,6 +136,15 @@ function kill(signal: string, survived: () => void): void {
   setTimeout(survived, 1_000);
 }
 
+/** What keeps the loop going (Node 17+; Bun lists nothing), to see whether the program added to it. */
+function resources(): number {
+  try {
+    return proc()?.getActiveResourcesInfo?.().length ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 let known: Readonly<Record<string, number>> | undefined;
 /**
  * The signals the runtime knows on this platform: Linux's table there (loading `node:os` for it
@@ -191,7 +200,7 @@ function shield(): void {
   }
 }
 
-export const adapter: Adapter = {
+export const adapter: Drains = {
   host,
   status: exitCode,
   listens: programListens,
@@ -201,6 +210,13 @@ export const adapter: Adapter = {
   later: (fn) => {
     const turn = typeof setImmediate === 'function' ? setImmediate : (f: () => void) => setTimeout(f, 0);
     turn(() => turn(fn));
+  },
+  // The immediates of `later` keep the loop alive for the check. Counted before they are queued:
+  // Node counts an immediate while it is pending (measured), and by the check none of ours is.
+  // Ours is the first 'beforeExit' listener: what the program's listeners queue counts.
+  added: (fn) => {
+    const before = resources();
+    adapter.later(() => fn(resources() > before));
   },
   exit: end,
   kill,
@@ -237,15 +253,6 @@ export function install(s: Shared): () => void {
   let failure: { error: unknown } | undefined;
   let drainedOnce = false; // 'beforeExit' came (Bun quirk below)
 
-  /** What keeps the loop going (Node 17+; Bun lists nothing), to see whether the program added to it. */
-  const resources = (): number => {
-    try {
-      return typeof p.getActiveResourcesInfo === 'function' ? p.getActiveResourcesInfo().length : 0;
-    } catch {
-      return 0;
-    }
-  };
-
   let heard = false; // the program is exiting and our part is done
   /** The runtime exits now; returns the status a handler asked for. */
   const onExit = (code: number): number | undefined => {
@@ -275,21 +282,15 @@ export function install(s: Shared): () => void {
         }
       },
     ],
-    // The loop drained: there is still time to await. Decided on a later turn, which the
-    // immediates of `later` keep: by then the program's own 'beforeExit' listeners (after ours, added with
-    // `on` or `once`, which is gone by then) and what they queued have run. If they scheduled
-    // more work, the loop is alive for it and 'beforeExit' comes again once it drained.
+    // The loop drained: there is still time to await. Decided on a later turn (ending.ts), by
+    // when the program's own 'beforeExit' listeners (after ours, added with `on` or `once`, which
+    // is gone by then) and what they queued have run. If they scheduled more work, the loop is
+    // alive for it and 'beforeExit' comes again once it drained.
     [
       'beforeExit',
       () => {
         drainedOnce = true;
-        if (s.registry.size === 0 && !s.run) return void drained(s, adapter);
-        const before = resources(); // ours is the first listener; the immediates are not counted
-        const run = s.run;
-        // A run they began (atexit.exit()) is theirs: it ends by itself, or the loop drains again.
-        adapter.later(() => {
-          if (s.run === run && resources() <= before) drained(s, adapter);
-        });
+        loopDrained(s, adapter);
       },
     ],
     // process.exit(), an uncaught error, or the end after beforeExit: synchronous from here on.
