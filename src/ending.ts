@@ -283,6 +283,42 @@ export function exiting(s: Shared, a: Adapter, ending: Ending): ExitRequest | un
   return outcome.exit;
 }
 
+/** What an adapter lends for an error that ends the program unless a listener handles it. */
+export interface Failure {
+  /**
+   * Asks the runtime not to end the program for it yet, and calls `then` on a later turn, once
+   * every listener had it, with whether one of the program's handled it.
+   */
+  hold(then: (handled: boolean) => void): void;
+  /** Hands it back to the runtime, which reports it and ends the program as it would have. */
+  raise(): void;
+  /** Reports it as the runtime would have, and ends the program with `code` now. */
+  end(code: number): void;
+}
+
+/**
+ * Errors that end the program when their listeners return (Deno's `error` and
+ * `unhandledrejection`): returns what the adapter calls with each that no listener of the
+ * program's handled by then. One handled later is no ending. Otherwise the handlers run
+ * (without waiting: the runtime ends the program once its listeners return), and the runtime
+ * reports it and ends as it would have, unless a handler asked for a status: only exiting here
+ * gives that, and the runtime then would not report the error, so the adapter does. Once one
+ * error is the ending, those after it are the runtime's.
+ */
+export function failures(s: Shared, a: Adapter): (error: unknown, f: Failure) => void {
+  let dying = false;
+  return (error, f) => {
+    if (dying) return;
+    f.hold((handled) => {
+      if (handled || dying) return;
+      dying = true;
+      const asked = exiting(s, a, { reason: 'error', error });
+      if (!asked) return f.raise();
+      f.end(asked.code ?? 1);
+    });
+  };
+}
+
 /**
  * A terminating signal. The program's own listener makes it the program's to handle. The same
  * signal again within `WINDOW` of the one that began (or last changed) the ending is the same

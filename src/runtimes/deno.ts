@@ -3,7 +3,7 @@
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { exiting, linuxSignals, listened, loopDrained, signalled, type Drains, type Restart } from '../ending.ts';
+import { exiting, failures, linuxSignals, listened, loopDrained, signalled, type Drains, type Restart } from '../ending.ts';
 import { describe, tracePrefix, write } from '../report.ts';
 import type { Host, Stop } from '../run.ts';
 import { bare, type Shared } from '../state.ts';
@@ -283,8 +283,6 @@ export function install(s: Shared): () => void {
   const t = target();
   if (!d || !t) return () => {};
   const signals = listened(s, adapter);
-  /** Set once an uncaught error is ending the program. */
-  let dying = false;
 
   // The loop drained: there is still time to await, but only if we ask Deno to go on
   // (preventDefault). A listener of the program's may ask the same, to schedule more work: one
@@ -328,30 +326,33 @@ export function install(s: Shared): () => void {
   // listeners return, Deno prints it and ends with status 1, firing neither beforeunload nor
   // unload, unless one calls preventDefault: then the program goes on and it is no ending. A
   // Node-style `process.on('uncaughtException' | 'unhandledRejection')` listener does the same
-  // and is counted. A listener after ours is heard: we keep the program alive, and decide on the
-  // next timer turn; an error nobody handled runs the handlers and is raised again for Deno.
+  // and is counted. A listener after ours is heard: we keep the program alive, and ending.ts
+  // decides on the next timer turn; an error nobody handled runs the handlers and is raised
+  // again for Deno.
+  const failure = failures(s, adapter);
   const onFailure = (event: Event, error: unknown, promise: boolean): void => {
-    if (event.defaultPrevented || dying) return;
+    if (event.defaultPrevented) return;
     if (nodeListeners('uncaughtException') > 0 || (promise && nodeListeners('unhandledRejection') > 0)) return;
-    // A timer, not a microtask: Deno runs microtasks between one listener and the next.
-    const handled = watch(event);
-    setTimeout(() => {
-      if (handled() || dying) return;
-      dying = true;
-      const asked = exiting(s, adapter, { reason: 'error', error });
-      if (!asked) {
-        // Deno prints it and ends with 1, as it would have; ours lets it pass (dying).
+    failure(error, {
+      hold: (then) => {
+        const handled = watch(event);
+        // A timer, not a microtask: Deno runs microtasks between one listener and the next.
+        setTimeout(() => then(handled()), 0);
+      },
+      // Deno prints it and ends with 1, as it would have; ours lets it pass (failures()).
+      raise: () => {
         if (promise) void Promise.reject(error);
         else setTimeout(() => {
           throw error;
         });
-        return;
-      }
-      // A handler asked for a status: only exiting from here gives it, and Deno would then
-      // not print the error, so print it ourselves, as Deno would.
-      write(`error: Uncaught ${promise ? '(in promise) ' : ''}${describe(error)}`);
-      d.exit(asked.code ?? 1);
-    }, 0);
+      },
+      // A handler asked for a status: Deno would not print the error when we exit, so print it
+      // ourselves, as Deno would.
+      end: (code) => {
+        write(`error: Uncaught ${promise ? '(in promise) ' : ''}${describe(error)}`);
+        d.exit(code);
+      },
+    });
   };
   const onError = (event: Event): void => onFailure(event, (event as ErrorEvent).error, false);
   const onRejection = (event: Event): void => onFailure(event, (event as PromiseRejectionEvent).reason, true);
