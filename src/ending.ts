@@ -86,20 +86,6 @@ export interface Restart {
   waits: boolean;
 }
 
-let linux: Readonly<Record<string, number>> | undefined;
-/**
- * Linux's numbers for the signals (SIGHUP is 1, and so on), for an adapter that cannot look them
- * up; made at the first call, not at import.
- */
-export function linuxSignals(): Readonly<Record<string, number>> {
-  return (linux ??= Object.fromEntries(
-    'HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS'
-      .split(' ')
-      .map((name, i) => [`SIG${name}`, i + 1])
-      .concat([['SIGIOT', 6], ['SIGPOLL', 29]]),
-  ));
-}
-
 /** Signals that are endings unless the runtime lacks them or uses one for something else. */
 const DEFAULT_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGUSR2', 'SIGBREAK'];
 

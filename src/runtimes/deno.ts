@@ -3,9 +3,10 @@
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { exiting, failures, linuxSignals, listened, loopDrained, signalled, type Drains, type Restart } from '../ending.ts';
+import { exiting, failures, listened, loopDrained, signalled, type Drains, type Restart } from '../ending.ts';
 import { describe, tracePrefix, write } from '../report.ts';
 import type { Host, Stop } from '../run.ts';
+import { signalsOf } from '../signals.ts';
 import { bare, type Shared } from '../state.ts';
 import { guarded } from './exits.ts';
 
@@ -40,21 +41,8 @@ interface Target {
   removeEventListener(type: string, listener: (event: Event) => void): void;
 }
 
-/** The signals Deno can listen to: on Windows only these two. */
-const WINDOWS: Record<string, number> = { SIGINT: 2, SIGBREAK: 21 };
-/** Where macOS and the BSDs number a signal otherwise than Linux (those of `configure`'s reach). */
-const BSD: Record<string, number> = { SIGUSR1: 30, SIGUSR2: 31, SIGBUS: 10, SIGSYS: 12, SIGURG: 16, SIGSTOP: 17, SIGTSTP: 18, SIGCONT: 19, SIGCHLD: 20, SIGIO: 23 };
-
-function signals(): Readonly<Record<string, number>> {
-  const os = deno()?.build?.os;
-  if (os === 'windows') return WINDOWS;
-  const table: Record<string, number> = { ...linuxSignals(), ...(os === 'linux' || os === 'android' ? {} : BSD) };
-  if (os !== 'linux' && os !== 'android') {
-    delete table.SIGSTKFLT;
-    delete table.SIGPWR;
-  }
-  return table;
-}
+/** The signals Deno can listen to on this platform. */
+const signals = (): Readonly<Record<string, number>> => signalsOf(deno()?.build?.os);
 
 function deno(): DenoNs | undefined {
   const d = (globalThis as unknown as { Deno?: Partial<DenoNs> }).Deno;

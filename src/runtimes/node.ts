@@ -1,9 +1,10 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { exiting, linuxSignals, listened, loopDrained, signalled, type Drains, type Restart } from '../ending.ts';
+import { exiting, listened, loopDrained, signalled, type Drains, type Restart } from '../ending.ts';
 import { tracePrefix } from '../report.ts';
 import type { Host, Stop } from '../run.ts';
+import { linuxSignals } from '../signals.ts';
 import { ownProp, type Shared } from '../state.ts';
 import { guarded } from './exits.ts';
 import { watchable } from './watchdog.ts';
