@@ -300,7 +300,7 @@ export function failures(s: Shared, a: Adapter): (error: unknown, f: Failure) =>
       dying = true;
       const asked = exiting(s, a, { reason: 'error', error });
       if (!asked) return f.raise();
-      f.end(asked.code ?? 1);
+      f.end(asked.code ?? 1); // an exit with no code keeps the status the error had: 1
     });
   };
 }
