@@ -442,9 +442,9 @@ export default [
     tests: ['test/guards.test.js', 'test/hardening.test.js'],
   },
   {
-    file: 'src/runtimes/node.ts',
-    from: 'if (s.run === run && resources() <= before) drained(s, adapter);',
-    to: 'if (s.run === run) drained(s, adapter);',
+    file: 'src/ending.ts',
+    from: 'if (s.run === run && !added && !revived?.()) drained(s, a);',
+    to: 'if (s.run === run && !revived?.()) drained(s, a);',
     breaks: "the program's own beforeExit listener schedules more work: the handlers run before it",
     tests: ['test/guards.test.js'],
   },

@@ -66,6 +66,15 @@ export interface Adapter {
   shield(): void;
 }
 
+/** An adapter that hears the event loop drain (Node's `beforeExit`, Deno's `beforeunload`). */
+export interface Drains extends Adapter {
+  /**
+   * Calls `fn` on a later turn of the event loop with whether the program added to what keeps
+   * the loop going (a timer, a socket) since this call; false where the runtime cannot tell.
+   */
+  added(fn: (added: boolean) => void): void;
+}
+
 /**
  * A watch mode that restarts the program inside its own process (`deno run --watch`, `bun
  * --watch`) raises a signal to the program's listeners first, indistinguishable from the real
@@ -75,20 +84,6 @@ export interface Adapter {
 export interface Restart {
   signal: string;
   waits: boolean;
-}
-
-let linux: Readonly<Record<string, number>> | undefined;
-/**
- * Linux's numbers for the signals (SIGHUP is 1, and so on), for an adapter that cannot look them
- * up; made at the first call, not at import.
- */
-export function linuxSignals(): Readonly<Record<string, number>> {
-  return (linux ??= Object.fromEntries(
-    'HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS'
-      .split(' ')
-      .map((name, i) => [`SIG${name}`, i + 1])
-      .concat([['SIGIOT', 6], ['SIGPOLL', 29]]),
-  ));
 }
 
 /** Signals that are endings unless the runtime lacks them or uses one for something else. */
@@ -224,6 +219,29 @@ export function drained(s: Shared, a: Adapter, code = a.status()): boolean {
 }
 
 /**
+ * The event loop drained (Node's `beforeExit`, Deno's `beforeunload`), and the program's own
+ * listeners of that event, after ours, may schedule more work. With nothing registered, running
+ * or closing there is nothing to wait for. Else it is decided on a later turn (the adapter's
+ * `added`), once they and what they queued have run: if they added to the loop (or, where the
+ * runtime asks its listeners whether to go on, one after ours asked: `hold` asks for us and
+ * returns whether another did), the loop is alive for it and drains again once it is done. A
+ * run they began (atexit.exit()) is theirs: it ends by itself, or the loop drains again. Returns
+ * whether that turn is awaited.
+ */
+export function loopDrained(s: Shared, a: Drains, hold?: () => () => boolean): boolean {
+  if (s.registry.size === 0 && !s.run && !s.closing) {
+    settle(s);
+    return false;
+  }
+  const revived = hold?.();
+  const run = s.run;
+  a.added((added) => {
+    if (s.run === run && !added && !revived?.()) drained(s, a);
+  });
+  return true;
+}
+
+/**
  * A run that now awaits gets one more turn of the loop: a runtime that says the loop drained
  * only when something ran since (Node's `beforeExit`) says it again if nothing else is left.
  */
@@ -254,6 +272,42 @@ export function exiting(s: Shared, a: Adapter, ending: Ending): ExitRequest | un
   if (s.closing === 'linger') s.closing = undefined;
   settle(s);
   return outcome.exit;
+}
+
+/** What an adapter lends for an error that ends the program unless a listener handles it. */
+export interface Failure {
+  /**
+   * Asks the runtime not to end the program for it yet, and calls `then` on a later turn, once
+   * every listener had it, with whether one of the program's handled it.
+   */
+  hold(then: (handled: boolean) => void): void;
+  /** Hands it back to the runtime, which reports it and ends the program as it would have. */
+  raise(): void;
+  /** Reports it as the runtime would have, and ends the program with `code` now. */
+  end(code: number): void;
+}
+
+/**
+ * Errors that end the program when their listeners return (Deno's `error` and
+ * `unhandledrejection`): returns what the adapter calls with each that no listener of the
+ * program's handled by then. One handled later is no ending. Otherwise the handlers run
+ * (without waiting: the runtime ends the program once its listeners return), and the runtime
+ * reports it and ends as it would have, unless a handler asked for a status: only exiting here
+ * gives that, and the runtime then would not report the error, so the adapter does. Once one
+ * error is the ending, those after it are the runtime's.
+ */
+export function failures(s: Shared, a: Adapter): (error: unknown, f: Failure) => void {
+  let dying = false;
+  return (error, f) => {
+    if (dying) return;
+    f.hold((handled) => {
+      if (handled || dying) return;
+      dying = true;
+      const asked = exiting(s, a, { reason: 'error', error });
+      if (!asked) return f.raise();
+      f.end(asked.code ?? 1); // an exit with no code keeps the status the error had: 1
+    });
+  };
 }
 
 /**

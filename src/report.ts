@@ -37,6 +37,15 @@ export function report(reporter: Reporter, handler: Handler, error: unknown): vo
   }
 }
 
+/**
+ * The prefix of `NODE_DEBUG=atexit` lines (`ATEXIT 1234:`) when `debug`, the variable's value,
+ * names atexit or `*` among its comma-separated modules (as Node's own NODE_DEBUG does); else
+ * undefined (tracing off). May throw (a value whose string form throws).
+ */
+export function tracePrefix(debug: unknown, pid: unknown): string | undefined {
+  return /(^|,)\s*(atexit|\*)\s*(,|$)/i.test(String(debug ?? '')) ? `ATEXIT ${pid}:` : undefined;
+}
+
 export function nameOf(func: Handler): string {
   try {
     return (typeof func.name === 'string' && func.name) || '<anonymous>';

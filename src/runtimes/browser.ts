@@ -3,8 +3,9 @@
 // `beforeunload` (it blocks the back/forward cache and is not fired on mobile) nor `unload`
 // (deprecated, and not fired when a mobile browser discards a page).
 // Nothing here touches `process` or `Deno`.
-import { exiting, linuxSignals, type Adapter } from '../ending.ts';
+import { exiting, type Adapter } from '../ending.ts';
 import type { Host } from '../run.ts';
+import { linuxSignals } from '../signals.ts';
 import type { Shared } from '../state.ts';
 
 interface Target {

@@ -3,11 +3,12 @@
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { checkCode, drained, exiting, linuxSignals, listened, signalled, type Adapter, type Restart } from '../ending.ts';
-import { describe, write } from '../report.ts';
-import { ExitRequest, type Host, type Stop } from '../run.ts';
-import { bare, settle, type Shared } from '../state.ts';
-import { watched } from './watchdog.ts';
+import { exiting, failures, listened, loopDrained, signalled, type Drains, type Restart } from '../ending.ts';
+import { describe, tracePrefix, write } from '../report.ts';
+import type { Host, Stop } from '../run.ts';
+import { signalsOf } from '../signals.ts';
+import { bare, type Shared } from '../state.ts';
+import { guarded } from './exits.ts';
 
 /** The part of the `Deno` namespace we use, checked by shape before use. */
 interface DenoNs {
@@ -40,21 +41,8 @@ interface Target {
   removeEventListener(type: string, listener: (event: Event) => void): void;
 }
 
-/** The signals Deno can listen to: on Windows only these two. */
-const WINDOWS: Record<string, number> = { SIGINT: 2, SIGBREAK: 21 };
-/** Where macOS and the BSDs number a signal otherwise than Linux (those of `configure`'s reach). */
-const BSD: Record<string, number> = { SIGUSR1: 30, SIGUSR2: 31, SIGBUS: 10, SIGSYS: 12, SIGURG: 16, SIGSTOP: 17, SIGTSTP: 18, SIGCONT: 19, SIGCHLD: 20, SIGIO: 23 };
-
-function signals(): Readonly<Record<string, number>> {
-  const os = deno()?.build?.os;
-  if (os === 'windows') return WINDOWS;
-  const table: Record<string, number> = { ...linuxSignals(), ...(os === 'linux' || os === 'android' ? {} : BSD) };
-  if (os !== 'linux' && os !== 'android') {
-    delete table.SIGSTKFLT;
-    delete table.SIGPWR;
-  }
-  return table;
-}
+/** The signals Deno can listen to on this platform. */
+const signals = (): Readonly<Record<string, number>> => signalsOf(deno()?.build?.os);
 
 function deno(): DenoNs | undefined {
   const d = (globalThis as unknown as { Deno?: Partial<DenoNs> }).Deno;
@@ -133,48 +121,21 @@ function resources(): number {
   }
 }
 
-/** The real exit functions while handlers run (their stand-ins are in place). */
-let guarding: unknown[] | undefined;
-
 function host(): Host {
   const d = deno();
   let trace: string | undefined;
   if (d && granted(d, { name: 'env', variable: 'NODE_DEBUG' })) {
     try {
-      if (/(^|,)\s*(atexit|\*)\s*(,|$)/i.test(d.env?.get('NODE_DEBUG') ?? '')) trace = `ATEXIT ${d.pid}:`;
+      trace = tracePrefix(d.env?.get('NODE_DEBUG'), d.pid);
     } catch {
       // no env access after all
     }
   }
-  // The exits are put back outside the watched stretch: a stopped one skips its `finally`.
   // Deno ignores `breakOnSigint` (measured): only the deadline stops a stretch here.
-  const watch = <T>(body: (exits: readonly unknown[]) => T, ms: number): T | Stop => {
-    if (guarding) return body(guarding); // a run inside a handler: already guarded and watched
-    // Deno's `process.exit` emits 'exit' and then calls `Deno.exit`: replace both, so a
-    // handler's `process.exit(n)` neither runs the program's exit listeners early nor exits.
-    const holders = [d, proc()].filter((h): h is DenoNs | NodeProc => h !== undefined);
-    const saved: [DenoNs | NodeProc, (code?: number) => never][] = [];
-    // A code Deno would refuse is the handler's error (reported), not an exit request.
-    const request = (code?: number): never => {
-      throw new ExitRequest(checkCode(code, 'Deno.exit', true));
-    };
-    try {
-      for (const h of holders) {
-        const real = h.exit;
-        h.exit = request;
-        saved.push([h, real]);
-      }
-    } catch {
-      // a frozen namespace: what was replaced is restored below; exits are not caught
-    }
-    const exits = (guarding = holders.map((h) => saved.find(([held]) => held === h)?.[1] ?? h.exit));
-    try {
-      return watched(() => body(exits), ms, false);
-    } finally {
-      guarding = undefined;
-      for (const [h, real] of saved) h.exit = real;
-    }
-  };
+  // Deno's `process.exit` emits 'exit' and then calls `Deno.exit`: replace both, so a
+  // handler's `process.exit(n)` neither runs the program's exit listeners early nor exits.
+  const watch = <T>(body: (exits: readonly unknown[]) => T, ms: number): T | Stop =>
+    guarded([d, proc()].filter((h): h is DenoNs | NodeProc => h !== undefined), 'Deno.exit', body, ms, false);
   const timer = (fn: () => void, ms: number): (() => void) => {
     const id = setTimeout(fn, ms);
     try {
@@ -270,7 +231,7 @@ function restart(): Restart | undefined {
   return watchMode ?? undefined;
 }
 
-export const adapter: Adapter = {
+export const adapter: Drains = {
   host,
   status: exitCode,
   // Only Node-style process.on(signal) listeners can be seen (Deno cannot tell about others);
@@ -283,6 +244,13 @@ export const adapter: Adapter = {
   // Deno hears a signal that came meanwhile within two timer turns (one is not always enough
   // while the main module evaluates).
   later: (fn) => void setTimeout(() => setTimeout(fn, 0), 0),
+  // We asked to go on (beforeunload), and hear on the next timer turn whether the program added
+  // work, or a later listener asked too. Counted once our timer is queued: Deno counts it while
+  // it runs (measured), so it counts then as now.
+  added: (fn) => {
+    setTimeout(() => fn(resources() > before), 0);
+    const before = resources();
+  },
   exit: end,
   kill,
   signals,
@@ -303,26 +271,17 @@ export function install(s: Shared): () => void {
   const t = target();
   if (!d || !t) return () => {};
   const signals = listened(s, adapter);
-  /** Set once an uncaught error is ending the program. */
-  let dying = false;
 
   // The loop drained: there is still time to await, but only if we ask Deno to go on
   // (preventDefault). A listener of the program's may ask the same, to schedule more work: one
   // that ran before ours shows as defaultPrevented; one after ours is heard through watch().
   // Deno fires this again when the loop drains again, and asking every time would never end:
-  // we ask only while something is registered, runs, closes or lingers.
+  // we ask only while something is registered, runs, closes or lingers (ending.ts decides).
   const onBeforeUnload = (event: Event): void => {
-    if (event.defaultPrevented) return;
-    if (s.registry.size === 0 && !s.run && !s.closing) return settle(s);
-    // We ask to go on, and hear on the next timer turn whether a later listener asked too.
-    const revived = watch(event);
-    setTimeout(() => {
-      if (!revived() && resources() <= before) drained(s, adapter);
-    }, 0);
+    if (event.defaultPrevented || !loopDrained(s, adapter, () => watch(event))) return;
     // Deno emits a Node-style 'beforeExit' only when no one asked to go on, as we just did: the
     // program's listeners (`on` or `once`) get it from us, and whether they scheduled more work
-    // shows on that turn too (our timer counts, then as now).
-    const before = resources();
+    // shows on the turn of `added` too.
     if (nodeListeners('beforeExit') > 0) {
       try {
         proc()?.emit?.('beforeExit', exitCode());
@@ -355,30 +314,33 @@ export function install(s: Shared): () => void {
   // listeners return, Deno prints it and ends with status 1, firing neither beforeunload nor
   // unload, unless one calls preventDefault: then the program goes on and it is no ending. A
   // Node-style `process.on('uncaughtException' | 'unhandledRejection')` listener does the same
-  // and is counted. A listener after ours is heard: we keep the program alive, and decide on the
-  // next timer turn; an error nobody handled runs the handlers and is raised again for Deno.
+  // and is counted. A listener after ours is heard: we keep the program alive, and ending.ts
+  // decides on the next timer turn; an error nobody handled runs the handlers and is raised
+  // again for Deno.
+  const failure = failures(s, adapter);
   const onFailure = (event: Event, error: unknown, promise: boolean): void => {
-    if (event.defaultPrevented || dying) return;
+    if (event.defaultPrevented) return;
     if (nodeListeners('uncaughtException') > 0 || (promise && nodeListeners('unhandledRejection') > 0)) return;
-    // A timer, not a microtask: Deno runs microtasks between one listener and the next.
-    const handled = watch(event);
-    setTimeout(() => {
-      if (handled() || dying) return;
-      dying = true;
-      const asked = exiting(s, adapter, { reason: 'error', error });
-      if (!asked) {
-        // Deno prints it and ends with 1, as it would have; ours lets it pass (dying).
+    failure(error, {
+      hold: (then) => {
+        const handled = watch(event);
+        // A timer, not a microtask: Deno runs microtasks between one listener and the next.
+        setTimeout(() => then(handled()), 0);
+      },
+      // Deno prints it and ends with 1, as it would have; ours lets it pass (failures()).
+      raise: () => {
         if (promise) void Promise.reject(error);
         else setTimeout(() => {
           throw error;
         });
-        return;
-      }
-      // A handler asked for a status: only exiting from here gives it, and Deno would then
-      // not print the error, so print it ourselves, as Deno would.
-      write(`error: Uncaught ${promise ? '(in promise) ' : ''}${describe(error)}`);
-      d.exit(asked.code ?? 1);
-    }, 0);
+      },
+      // A handler asked for a status: Deno would not print the error when we exit, so print it
+      // ourselves, as Deno would.
+      end: (code) => {
+        write(`error: Uncaught ${promise ? '(in promise) ' : ''}${describe(error)}`);
+        d.exit(code);
+      },
+    });
   };
   const onError = (event: Event): void => onFailure(event, (event as ErrorEvent).error, false);
   const onRejection = (event: Event): void => onFailure(event, (event as PromiseRejectionEvent).reason, true);

@@ -1,10 +1,13 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { checkCode, drained, exiting, linuxSignals, listened, signalled, type Adapter, type Restart } from '../ending.ts';
-import { ExitRequest, type Host, type Stop } from '../run.ts';
+import { exiting, listened, loopDrained, signalled, type Drains, type Restart } from '../ending.ts';
+import { tracePrefix } from '../report.ts';
+import type { Host, Stop } from '../run.ts';
+import { linuxSignals } from '../signals.ts';
 import { ownProp, type Shared } from '../state.ts';
-import { watchable, watched } from './watchdog.ts';
+import { guarded } from './exits.ts';
+import { watchable } from './watchdog.ts';
 
 /** The part of `process` we use, checked by shape before use. */
 interface Proc {
@@ -33,42 +36,22 @@ function proc(): Proc | undefined {
   }
 }
 
-/** The real exit functions while handlers run (their stand-ins are in place). */
-let guarding: unknown[] | undefined;
-
 function host(): Host {
   const p = proc();
   let trace: string | undefined;
   try {
-    if (/(^|,)\s*(atexit|\*)\s*(,|$)/i.test(String(ownProp(p?.env, 'NODE_DEBUG') ?? ''))) trace = `ATEXIT ${p!.pid}:`;
+    trace = tracePrefix(ownProp(p?.env, 'NODE_DEBUG'), p?.pid);
     /* c8 ignore next 3: Deno's process.env without --allow-env */
   } catch {
     // env may be guarded (Deno without --allow-env)
   }
-  // The exits are put back outside the watched stretch: a stopped one skips its `finally`.
   const watch = <T>(body: (exits: readonly unknown[]) => T, ms: number, sigint: boolean): T | Stop => {
-    if (guarding) return body(guarding); // a run inside a handler: already guarded and watched
     // Bun 1.x: after a stretch watched for SIGINT, the last SIGINT listener removed leaves SIGINT
     // ignored (see install()). When another library listens too (signal-exit re-raises once it
     // removed its own), that re-raise would be lost: the deadline alone watches then.
     /* c8 ignore next: Bun only (tested in the runtime matrix) */
     if (sigint && p && isBun(p) && p.listenerCount('SIGINT') > 1) sigint = false;
-    const real = p?.exit;
-    try {
-      // A code Node would refuse is the handler's error (reported), not an exit request.
-      p!.exit = (code) => {
-        throw new ExitRequest(checkCode(code, 'process.exit', true));
-      };
-    } catch {
-      return watched(() => body([real]), ms, sigint); // no process, or a frozen one: exits cannot be caught
-    }
-    const exits = (guarding = [real]);
-    try {
-      return watched(() => body(exits), ms, sigint);
-    } finally {
-      guarding = undefined;
-      p!.exit = real!;
-    }
+    return guarded(p ? [p] : [], 'process.exit', body, ms, sigint);
   };
   const timer = (fn: () => void, ms: number): (() => void) => {
     const id = setTimeout(fn, ms);
@@ -154,6 +137,15 @@ function kill(signal: string, survived: () => void): void {
   setTimeout(survived, 1_000);
 }
 
+/** What keeps the loop going (Node 17+; Bun lists nothing), to see whether the program added to it. */
+function resources(): number {
+  try {
+    return proc()?.getActiveResourcesInfo?.().length ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
 let known: Readonly<Record<string, number>> | undefined;
 /**
  * The signals the runtime knows on this platform: Linux's table there (loading `node:os` for it
@@ -209,7 +201,7 @@ function shield(): void {
   }
 }
 
-export const adapter: Adapter = {
+export const adapter: Drains = {
   host,
   status: exitCode,
   listens: programListens,
@@ -219,6 +211,13 @@ export const adapter: Adapter = {
   later: (fn) => {
     const turn = typeof setImmediate === 'function' ? setImmediate : (f: () => void) => setTimeout(f, 0);
     turn(() => turn(fn));
+  },
+  // The immediates of `later` keep the loop alive for the check. Counted before they are queued:
+  // Node counts an immediate while it is pending (measured), and by the check none of ours is.
+  // Ours is the first 'beforeExit' listener: what the program's listeners queue counts.
+  added: (fn) => {
+    const before = resources();
+    adapter.later(() => fn(resources() > before));
   },
   exit: end,
   kill,
@@ -255,15 +254,6 @@ export function install(s: Shared): () => void {
   let failure: { error: unknown } | undefined;
   let drainedOnce = false; // 'beforeExit' came (Bun quirk below)
 
-  /** What keeps the loop going (Node 17+; Bun lists nothing), to see whether the program added to it. */
-  const resources = (): number => {
-    try {
-      return typeof p.getActiveResourcesInfo === 'function' ? p.getActiveResourcesInfo().length : 0;
-    } catch {
-      return 0;
-    }
-  };
-
   let heard = false; // the program is exiting and our part is done
   /** The runtime exits now; returns the status a handler asked for. */
   const onExit = (code: number): number | undefined => {
@@ -293,21 +283,15 @@ export function install(s: Shared): () => void {
         }
       },
     ],
-    // The loop drained: there is still time to await. Decided on a later turn, which the
-    // immediates of `later` keep: by then the program's own 'beforeExit' listeners (after ours, added with
-    // `on` or `once`, which is gone by then) and what they queued have run. If they scheduled
-    // more work, the loop is alive for it and 'beforeExit' comes again once it drained.
+    // The loop drained: there is still time to await. Decided on a later turn (ending.ts), by
+    // when the program's own 'beforeExit' listeners (after ours, added with `on` or `once`, which
+    // is gone by then) and what they queued have run. If they scheduled more work, the loop is
+    // alive for it and 'beforeExit' comes again once it drained.
     [
       'beforeExit',
       () => {
         drainedOnce = true;
-        if (s.registry.size === 0 && !s.run) return void drained(s, adapter);
-        const before = resources(); // ours is the first listener; the immediates are not counted
-        const run = s.run;
-        // A run they began (atexit.exit()) is theirs: it ends by itself, or the loop drains again.
-        adapter.later(() => {
-          if (s.run === run && resources() <= before) drained(s, adapter);
-        });
+        loopDrained(s, adapter);
       },
     ],
     // process.exit(), an uncaught error, or the end after beforeExit: synchronous from here on.

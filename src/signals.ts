@@ -1,0 +1,36 @@
+// The signal tables, by operating system, for a runtime that cannot look them up (Deno, a page)
+// or an older Node. Which of them atexit takes for endings, or refuses, is ending.ts's choice.
+
+let linux: Readonly<Record<string, number>> | undefined;
+/**
+ * Linux's numbers for the signals (SIGHUP is 1, and so on), for an adapter that cannot look them
+ * up; made at the first call, not at import.
+ */
+export function linuxSignals(): Readonly<Record<string, number>> {
+  return (linux ??= Object.fromEntries(
+    'HUP INT QUIT ILL TRAP ABRT BUS FPE KILL USR1 SEGV USR2 PIPE ALRM TERM STKFLT CHLD CONT STOP TSTP TTIN TTOU URG XCPU XFSZ VTALRM PROF WINCH IO PWR SYS'
+      .split(' ')
+      .map((name, i) => [`SIG${name}`, i + 1])
+      .concat([['SIGIOT', 6], ['SIGPOLL', 29]]),
+  ));
+}
+
+/** The signals Deno can listen to on Windows: only these two. */
+const WINDOWS: Record<string, number> = { SIGINT: 2, SIGBREAK: 21 };
+/** Where macOS and the BSDs number a signal otherwise than Linux (those of `configure`'s reach). */
+const BSD: Record<string, number> = { SIGUSR1: 30, SIGUSR2: 31, SIGBUS: 10, SIGSYS: 12, SIGURG: 16, SIGSTOP: 17, SIGTSTP: 18, SIGCONT: 19, SIGCHLD: 20, SIGIO: 23 };
+
+/**
+ * The signals of an operating system, named as Deno's `build.os` names it (undefined: Linux's
+ * numbers): Linux's table, with the BSDs' numbers elsewhere, and only two on Windows.
+ */
+export function signalsOf(os: string | undefined): Readonly<Record<string, number>> {
+  if (os === 'windows') return WINDOWS;
+  const table: Record<string, number> = { ...linuxSignals(), ...(os === 'linux' || os === 'android' ? {} : BSD) };
+  if (os !== 'linux' && os !== 'android') {
+    delete table.SIGSTKFLT;
+    delete table.SIGPWR;
+  }
+  return table;
+}
+
