@@ -426,6 +426,14 @@ export default [
     breaks: 'a vm that fails before the stretch begins (a broken process.rawListeners) skips every handler',
     tests: ['test/watchdog.test.js', 'test/hardening.test.js'],
   },
+  // ---- runtimes/exits.ts: the exit functions while handlers run ----
+  {
+    file: 'src/runtimes/exits.ts',
+    from: "for (let i = 0; i < replaced; i++) holders[i]!.exit = exits[i] as Exits['exit'];",
+    to: '',
+    breaks: 'process.exit stays the stand-in after a run: a later process.exit() from the program throws instead of exiting',
+    tests: ['test/watchdog.test.js', 'test/api.test.js'],
+  },
   // ---- runtimes/node.ts: what the adapter hears ----
   {
     file: 'src/runtimes/node.ts',
