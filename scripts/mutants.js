@@ -194,7 +194,7 @@ export default [
   {
     file: 'src/report.ts',
     from: 'if (!/^\\[object |^\\{\\}$/.test(found)) return found;',
-    to: 'return found;',
+    to: 'if (!/^\\{\\}$/.test(found)) return found;',
     breaks: 'a thrown plain object is printed as [object Object]',
     tests: ['test/report.test.js', 'test/hardening.test.js'],
   },
@@ -309,9 +309,9 @@ export default [
   {
     file: 'src/ending.ts',
     from: "if (ending.reason === 'exit') run.outcome.exit = new ExitRequest(ending.code);",
-    to: '',
+    to: "if (ending.reason === 'natural') run.outcome.exit = new ExitRequest(ending.code);",
     breaks: "process.exit(n) from other code while a run awaits: the status is the run's, not n",
-    tests: ['test/async.test.js', 'test/hardening.test.js'],
+    tests: ['test/async.test.js', 'test/hardening.test.js', 'test/ending-model.test.js'],
   },
   {
     file: 'src/ending.ts',

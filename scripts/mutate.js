@@ -1,8 +1,8 @@
 // `npm run mutate`: applies each mutant of scripts/mutants.js to a scratch copy of the
 // repository (the work tree is never touched), builds, runs the test files named for it, then
 // the whole suite if they pass, and prints one line per mutant, then `mutants: K/N killed`.
-// A mutant whose text is no longer in its file (or is there more than once) is stale: reported,
-// not counted. Slow (a build and a test run per mutant): not in CI; run it before resolving an
+// A mutant whose text is no longer in its file (or is there more than once) is stale, and one
+// that does not build is invalid (no test saw it): both reported, not counted. Slow (a build and a test run per mutant): not in CI; run it before resolving an
 // issue that changes src/.
 //
 //   node scripts/mutate.js [--jobs 1|2] [--no-baseline] [filter...]
@@ -88,7 +88,7 @@ async function trial(dir, m) {
   writeFileSync(path, original.replace(m.from, () => m.to));
   try {
     const build = await node(dir, ['scripts/build.js']);
-    if (!build.ok) return { verdict: 'killed', why: 'by the build' };
+    if (!build.ok) return { verdict: 'invalid', why: `it does not build: ${build.output.trim().split('\n').slice(0, 2).join(' ')}` };
     const named = await node(dir, ['--test', ...m.tests]);
     if (!named.ok) return { verdict: 'killed', why: `by ${m.tests.join(' ')}: ${failed(named.output)}` };
     const all = await node(dir, ['--test', ...suite(dir).filter((f) => !m.tests.includes(f))]);
@@ -122,13 +122,15 @@ try {
   let next = 0;
   let killed = 0;
   let counted = 0;
+  const skipped = [];
   const started = performance.now();
   const worker = async (dir) => {
     while (!stop && next < chosen.length) {
       const m = chosen[next++];
       const t = performance.now();
       const { verdict, why } = await trial(dir, m);
-      if (verdict !== 'stale') counted++;
+      if (verdict === 'stale' || verdict === 'invalid') skipped.push(m.id);
+      else counted++;
       if (verdict === 'killed') killed++;
       const seconds = ((performance.now() - t) / 1000).toFixed(0);
       console.log(`${m.id} ${verdict} ${m.file}: ${m.breaks} (${why}; ${seconds} s)`);
@@ -136,7 +138,7 @@ try {
   };
   await Promise.all(dirs.map(worker));
   if (!stop) {
-    console.log(`(${((performance.now() - started) / 60_000).toFixed(1)} min)`);
+    console.log(`(${((performance.now() - started) / 60_000).toFixed(1)} min${skipped.length ? `; not counted, stale or invalid: ${skipped.join(' ')}` : ''})`);
     console.log(`mutants: ${killed}/${counted} killed`);
     if (killed < counted) process.exitCode = 1;
   }

@@ -29,6 +29,7 @@ atexit.register(async function later() {
   await new Promise(() => {});
 });
 atexit.register(() => record('last', atexit.ending()));
+atexit.use({ name: 'resource', [Symbol.dispose]() { record('disposed', this.name); } });
 window.atexit = atexit;
 window.ready = true;
 </script>`;
@@ -81,7 +82,7 @@ test('[graceful] browser: atexit.exit() runs the handlers, awaiting, and the pag
   });
 });
 
-test('[pagehide] browser: handlers run once on a pagehide that is not persisted, LIFO, with arguments', { skip, timeout: 60_000 }, async () => {
+test('[pagehide] browser: handlers run once on a pagehide that is not persisted, LIFO, with arguments; a resource use() took is disposed with them', { skip, timeout: 60_000 }, async () => {
   await withPage(async (page, origin) => {
     await page.goto(`${origin}/first.html`);
     await page.waitForFunction(() => window.ready === true);
@@ -92,18 +93,19 @@ test('[pagehide] browser: handlers run once on a pagehide that is not persisted,
       dispatchEvent(new PageTransitionEvent('pagehide', { persisted: true }));
       return [localStorage.getItem('log'), window.atexit.ncallbacks()];
     });
-    assert.deepEqual(kept, [null, 4]);
+    assert.deepEqual(kept, [null, 5]);
 
     await page.goto(`${origin}/second.html`);
     const log = await page.evaluate(() => JSON.parse(localStorage.getItem('log') ?? '[]'));
-    assert.equal(log.length, 5, JSON.stringify(log));
-    assert.deepEqual(log[0], ['last', { reason: 'pagehide' }]);
-    assert.deepEqual(log[1], ['later started']);
-    assert.equal(log[2][0], 'console.error');
-    assert.equal(log[2][1], 'atexit: later returned a promise that cannot be awaited: the page is going away');
+    assert.equal(log.length, 6, JSON.stringify(log));
+    assert.deepEqual(log[0], ['disposed', 'resource']);
+    assert.deepEqual(log[1], ['last', { reason: 'pagehide' }]);
+    assert.deepEqual(log[2], ['later started']);
     assert.equal(log[3][0], 'console.error');
+    assert.equal(log[3][1], 'atexit: later returned a promise that cannot be awaited: the page is going away');
+    assert.equal(log[4][0], 'console.error');
     // The handler's frame only: not the package's, nor the pagehide dispatch below it.
-    assert.match(log[3][1], /^Exception ignored in atexit callback bad:\nError: boom\n {4}at bad \(http:\/\/127\.0\.0\.1:\d+\/first\.html:12:\d+\)$/);
-    assert.deepEqual(log[4], ['first', 1, { two: 2 }]);
+    assert.match(log[4][1], /^Exception ignored in atexit callback bad:\nError: boom\n {4}at bad \(http:\/\/127\.0\.0\.1:\d+\/first\.html:12:\d+\)$/);
+    assert.deepEqual(log[5], ['first', 1, { two: 2 }]);
   });
 });
