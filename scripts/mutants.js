@@ -150,10 +150,17 @@ export default [
   },
   {
     file: 'src/run.ts',
-    from: 'for (let inner = s.run; inner && inner !== run; inner = inner.outer) inner.abandon();',
+    from: 'for (let inner = s.run; inner && inner !== base && inner !== run; inner = inner.outer) inner.abandon();',
     to: '',
     breaks: "a run that a stopped handler began (its runExitFuncs()) never ends: never settles, and its drain stays open",
     tests: ['test/watchdog.test.js'],
+  },
+  {
+    file: 'src/run.ts',
+    from: 'for (let inner = s.run; inner && inner !== base && inner !== run; inner = inner.outer) inner.abandon();',
+    to: 'for (let inner = s.run; inner && inner !== run; inner = inner.outer) inner.abandon();',
+    breaks: 'a stopped handler also ends a run the program began meanwhile (runExitFuncs() while a SIGINT run waited): its deadline and older handlers are lost',
+    tests: ['test/ending-model.test.js', 'test/watchdog.test.js'],
   },
   {
     file: 'src/run.ts',
@@ -392,10 +399,17 @@ export default [
   },
   {
     file: 'src/ending.ts',
-    from: "overtaken.set(run, { reason: 'signal', signal });",
+    from: "if (!leaving.has(run)) overtaken.set(run, { reason: 'signal', signal });",
     to: '',
     breaks: 'after a genuine second signal, the handlers run then are told the first one, though the second ends the program',
     tests: ['test/ending-model.test.js', 'test/ending-rules.test.js'],
+  },
+  {
+    file: 'src/ending.ts',
+    from: "if (!leaving.has(run)) overtaken.set(run, { reason: 'signal', signal });",
+    to: "overtaken.set(run, { reason: 'signal', signal });",
+    breaks: 'a SIGINT that stops a handler while the runtime is exiting (process.exit, an uncaught error) makes ending() tell SIGINT, though the program ends with the exit\'s status',
+    tests: ['test/ending-model.test.js'],
   },
   {
     file: 'src/ending.ts',

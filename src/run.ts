@@ -229,17 +229,18 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   const step = (): void => {
     const { deadline } = s.options;
     const sigint = host.sigint === true && rules !== undefined && rules.sigint();
+    const base = s.run; // this run, or one begun by other code while it waited
     const done = host.watch ? host.watch(loop, deadline - (performance.now() - begun), sigint) : host.guard(loop);
     if (done === true) finish();
-    else if (done) stopped(done);
+    else if (done) stopped(done, base);
   };
   /**
    * A watchdog stopped `running` midway (its `finally` blocks did not run). It counts as taken:
    * the drain goes on with the older ones, if the run does.
    */
-  const stopped = (why: Stop): void => {
-    // A run nested in the handler (its runExitFuncs()) was cut short with it: it ends too.
-    for (let inner = s.run; inner && inner !== run; inner = inner.outer) inner.abandon();
+  const stopped = (why: Stop, base: Run | undefined): void => {
+    // A run the stopped handler began (its runExitFuncs()) was cut short with it: it ends too.
+    for (let inner = s.run; inner && inner !== base && inner !== run; inner = inner.outer) inner.abandon();
     s.run = run;
     if (why === 'SIGINT') {
       write(`atexit: ${nameOf(running)} was interrupted by SIGINT`);
