@@ -14,7 +14,7 @@ import { ADVICE, findChromium } from './chromium.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const check = process.argv.includes('--check');
-const SUITES = ['test/endings.test.js', 'test/node.test.js', 'test/async.test.js', 'test/python.test.js', 'test/ending-rules.test.js', 'test/watchdog.test.js', 'test/runtimes/runtimes.test.js'];
+const SUITES = ['test/endings.test.js', 'test/node.test.js', 'test/async.test.js', 'test/python.test.js', 'test/ending-rules.test.js', 'test/watchdog.test.js', 'test/ctrlc.test.js', 'test/runtimes/runtimes.test.js'];
 const RUNTIMES = [
   { id: 'node', label: 'Node 20' },
   { id: 'node22', label: 'Node 22' },
@@ -33,11 +33,12 @@ const ROWS = [
   ['signal', 'SIGINT, SIGTERM, SIGHUP, no other listener: async handlers awaited, then killed by that signal'],
   ['usr2', 'SIGUSR2 (nodemon\'s restart; not with `--heapsnapshot-signal=SIGUSR2`) and `configure({ signals })`: as SIGTERM'],
   ['pid1', 'A signal to PID 1 in a container (`unshare --pid`, Docker without `--init`): handlers run, then status 128 + n'],
-  ['repeat', 'The same signal again within 300 ms (a supervisor delivering one request twice): one request, nothing skipped'],
+  ['repeat', 'The same signal again within 300 ms, up to twice, where a relay is possible (the program does not lead its process group: a supervisor delivering one request two or three times): one request, nothing skipped'],
   ['listener', 'The same signal while the program has its own listener: not at the signal, at the real end'],
-  ['second', 'A genuine second signal while handlers run: waiting stops, the rest run without waiting, killed by it'],
+  ['second', 'A genuine second signal while handlers run (a second Ctrl+C whenever it comes where no relay is possible; under a relaying parent the one after two copies): waiting stops, the rest run without waiting, killed by it'],
+  ['ctrlc', 'A Ctrl+C at the worst moment of a run (an awaited handler\'s first line, the end of a stretch, the output drain): never lost; the older handlers run once; killed by SIGINT'],
   ['syncsignal', 'A signal during synchronous handlers: the run finishes, then killed by that signal'],
-  ['spin', 'A synchronous handler that does not return: stopped at the deadline, or by SIGINT (past the 300 ms repeat window, no SIGINT listener of the program\'s); named on stderr; the run goes on as that rule says'],
+  ['spin', 'A synchronous handler that does not return: stopped at the deadline (a signal cannot stop it, and is heard after); named on stderr; the older handlers still run'],
   ['handled', 'An error the program handles itself: no ending, handlers run at the real end'],
   ['revive', 'The program\'s own `beforeExit`, `on` or `once` (Deno: also `beforeunload`), schedules more work: handlers run after it'],
   ['tla', 'An unsettled top-level await: handlers run; the runtime\'s own status'],
@@ -52,7 +53,6 @@ const ROWS = [
 ];
 // Facts the tests cannot show in a cell; docs/runtimes.md has the measurements behind them.
 const NOTES = {
-  'spin deno': 'Deno ignores `node:vm`\'s `breakOnSigint` (Deno 2.9, measured): a SIGINT cannot stop a synchronous handler that does not return; the deadline does.',
   'spin node': 'Node 20.16 and newer (`process.getBuiltinModule`, through which `node:vm` is loaded when a run starts); before it a handler that does not return is not stopped.',
   'throw deno': 'Deno fires its `error` / `unhandledrejection` event before it prints the error, so the handlers run before the error is printed. When a handler asks for a status, atexit prints the error itself (`error: Uncaught …`) and exits with it.',
   'reject deno': 'throw deno',

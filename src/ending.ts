@@ -6,20 +6,24 @@
 // drain), and ended (the runtime is gone).
 import { raising } from './company.ts';
 import { describeValue, nameOf, write } from './report.ts';
-import { ExitRequest, start, type Host, type Outcome, type Rules, type Run } from './run.ts';
-import { bare, settle, type Ending, type Shared } from './state.ts';
+import { ExitRequest, start, type Host, type Outcome, type Run } from './run.ts';
+import { settle, type Ending, type Shared } from './state.ts';
 
 /**
- * How long the same signal again counts as the same request (ms), from the last one heard (or
- * from the moment the ending it began could hear signals again, its synchronous handlers done).
- * Supervisors and process groups deliver one request as two or three signals (issue 14,
- * measured): `node --watch` and `tsx watch` relay a Ctrl+C 0.3–27 ms later; nodemon and
- * concurrently list the process tree with `ps` first, so their copies come 15–40 ms apart on an
- * idle machine and up to 190 ms apart on a busy one (load 3–12). 300 ms covers that, and stays
- * below the second or so between two Ctrl+C a person presses on purpose. A run begun by SIGINT
- * waits for it before its first handler where a SIGINT can interrupt one (Node, Bun).
+ * Where a relay is possible (Adapter.relayable), how long the same signal again may be a relayed
+ * copy of the one before (ms), from the last one heard (or from the moment the ending it began
+ * could hear signals again, its synchronous handlers done). A terminal's Ctrl+C reaches every
+ * process of its group, and a supervisor in that group forwards it again: `node --watch` and
+ * `tsx watch` within 30 ms, nodemon and concurrently (which list the process tree first) up to
+ * 190 ms apart on a busy machine. Nothing waits for this window: it only sorts the signals that
+ * come during an ending.
  */
 export const WINDOW = 300;
+/**
+ * At most this many copies follow one request: nodemon's Ctrl+C comes as three SIGINTs (the
+ * terminal's, then two of its own). One more is a person's next press, whenever it comes.
+ */
+export const COPIES = 2;
 
 /** What a runtime adapter lends to the policy. */
 export interface Adapter {
@@ -48,11 +52,12 @@ export interface Adapter {
    */
   kill(signal: string, survived: () => void): void;
   /**
-   * A SIGINT stopped a handler (the host's watchdog took it, so no listener heard it): tells the
-   * policy, as the adapter's own listener would (`signalled`). Only where the host can break on
-   * SIGINT; kept out of here so that a browser bundle does not carry the signal policy.
+   * Whether one signal may reach the program twice: a parent in its process group (a supervisor,
+   * a watcher) can forward a signal the terminal sent to the whole group. False only where the
+   * runtime can tell that the program leads its own group (a job-control shell starts it so);
+   * true where it cannot (no /proc, no permission to read it).
    */
-  interrupted?(s: Shared): void;
+  relayable?(): boolean;
   /** The signals this runtime can listen to, by name, with their numbers. */
   signals(): Readonly<Record<string, number>>;
   /** A signal the runtime uses for something else now (Node's `--heapsnapshot-signal`), if any. */
@@ -314,16 +319,14 @@ export function failures(s: Shared, a: Adapter): (error: unknown, f: Failure) =>
 }
 
 /**
- * A terminating signal. The program's own listener makes it the program's to handle. The same
- * signal again within `WINDOW` of the one that began (or last changed) the ending is the same
- * request, delivered twice: nothing changes. Otherwise, during a run, waiting stops, the
- * remaining handlers run without waiting, and the program dies by it; while closing it ends the
- * program at once; else (also while lingering after a run, which is when a signal sent during
+ * A terminating signal. The program's own listener makes it the program's to handle. A relayed
+ * copy of the one that began (or last changed) the ending changes nothing (`relayed`). Otherwise,
+ * during a run, waiting stops, the remaining handlers run without waiting, and the program dies
+ * by it; while closing the program dies by it once output is out; else (also while lingering after a run, which is when a signal sent during
  * synchronous handlers arrives) the handlers registered now run, awaited, and it dies by it.
  */
 export function signalled(s: Shared, a: Adapter, signal: string): void {
   const at = performance.now();
-  (s.heard ??= bare<Record<string, number>>({}))[signal] = at;
   if (a.listens(signal)) return; // handlers run at the real end, whatever the program does now
   const restart = a.restart?.();
   /* c8 ignore next: Deno's and Bun's watch modes (test/supervisors.test.js) */
@@ -331,17 +334,16 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
   const run = s.run;
   if (run || (s.closing && s.closing !== 'linger')) {
     const cause = s.cause;
-    // The window slides: nodemon's Ctrl+C comes as three SIGINTs, each a process spawn apart.
-    if (cause?.signal === signal && at - cause.at < WINDOW) {
-      cause.at = at;
-      return;
-    }
-    s.cause = { signal, at };
+    if (cause?.signal === signal && relayed(a, cause, at)) return;
+    s.cause = { signal, at, copies: 0 };
     if (run) return cut(s, a, run, signal);
+    // The last act waits for output to drain (close()): it becomes this signal, once that is out.
+    const before = s.closing;
+    if (before && before !== 'linger' && Object.hasOwn(before, 'kill')) (before as Extract<Act, { kill: string }>).last?.(); // no longer re-raises that one
     s.closing = { kill: signal, last: undefined };
-    return final(s, a);
+    return;
   }
-  const cause = (s.cause = { signal, at });
+  const cause = (s.cause = { signal, at, copies: 0 });
   a.shield();
   // Other copies of atexit (any major) may run for the same signal: the last to finish re-raises.
   const last = raising(signal);
@@ -349,6 +351,19 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
   // A repeat sent meanwhile is heard only now: the window starts once the synchronous part is
   // done (measured on Bun: a first look at stdout alone takes 50-85 ms on a busy machine).
   cause.at = performance.now();
+}
+
+/**
+ * Whether the same signal as the one that began (or last changed) the ending, heard `at`, is a
+ * relayed copy of it: possible here, within `WINDOW` of the last one (the window slides: nodemon's
+ * copies come each a process spawn apart), and not more than `COPIES` of them.
+ */
+function relayed(a: Adapter, cause: NonNullable<Shared['cause']>, at: number): boolean {
+  const copies = cause.copies | 0; // another copy of atexit may have made it without a count
+  if (at - cause.at >= WINDOW || copies >= COPIES || a.relayable?.() === false) return false;
+  cause.at = at;
+  cause.copies = copies + 1;
+  return true;
 }
 
 /**
@@ -363,7 +378,7 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
 /* c8 ignore next 8: as above */
 function restarting(s: Shared, a: Adapter, signal: string, waits: boolean): void {
   if (s.run || (s.closing && s.closing !== 'linger')) return;
-  const cause = (s.cause = { signal, at: performance.now() });
+  const cause = (s.cause = { signal, at: performance.now(), copies: 0 });
   a.shield();
   const code = 128 + (a.signals()[signal] ?? 0);
   begin(s, a, { reason: 'signal', signal }, waits, () => (waits ? { exit: code } : { kill: signal, last: undefined }));
@@ -393,37 +408,17 @@ function cut(s: Shared, a: Adapter, run: Run, signal: string): void {
   // A run begun by another signal no longer re-raises that one: withdraw its claim.
   const act = planned?.plan(outer.outcome);
   if (act && 'kill' in act) act.last?.();
-  s.cause = { signal, at: performance.now() }; // as in signalled(): after the synchronous part
+  s.cause = { signal, at: performance.now(), copies: 0 }; // as in signalled(): after the synchronous part
   close(s, a, { kill: signal, last: undefined }, planned?.since ?? performance.now());
-}
-
-/**
- * What a run may be interrupted by. A SIGINT may stop a synchronous handler only when it is
- * atexit's ending (the program has no listener of its own for it) and not within `WINDOW` of
- * the last one heard: a supervisor's relayed copy of one Ctrl+C must not kill a handler. So a
- * run begun by SIGINT, where the runtime can break on it, starts its handlers once that window
- * has passed.
- */
-function rules(s: Shared, a: Adapter, ending?: Ending, host?: Host): Rules {
-  return {
-    // The window runs from the SIGINT that began or changed the ending, as in signalled(): a
-    // repeat within it (heard later) must not leave a spinning handler deaf to the next Ctrl+C.
-    sigint: () => !a.listens('SIGINT') && !(performance.now() - ((s.cause?.signal === 'SIGINT' ? s.cause.at : s.heard?.SIGINT) ?? -Infinity) < WINDOW),
-    // Heard as a genuine second SIGINT: the rest run without waiting, then death by it.
-    interrupted: () => a.interrupted?.(s),
-    // A repeat heard meanwhile moves the window (see signalled()): then wait for its end.
-    delay: host?.sigint && ending?.reason === 'signal' && ending.signal === 'SIGINT' ? () => (s.cause ? WINDOW - (performance.now() - s.cause.at) : 0) : undefined,
-  };
 }
 
 function begin(s: Shared, a: Adapter, ending: Ending, wait: boolean, plan: Plan): Run {
   let run: Run | undefined;
-  let ended = false; // by itself: a run flushed inside start() (a SIGINT that stopped a handler) was decided for
-  const host = a.host();
-  const started = start(s, host, ending, wait, () => {
+  let ended = false; // inside start(): concluded once `run` is known
+  const started = start(s, a.host(), ending, wait, () => {
     ended = true;
     if (run) conclude(s, a, run, plans.get(run)); // else it ended inside start(): concluded below
-  }, rules(s, a, ending, host));
+  });
   run = started;
   plans.set(started, { plan, since: performance.now() });
   if (started.over && ended) conclude(s, a, started, plans.get(started));

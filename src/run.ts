@@ -29,11 +29,9 @@ export interface Host {
   guard<T>(body: (exits: readonly unknown[]) => T): T;
   /**
    * `guard`, with a watchdog where the runtime has one: `body` is stopped after `ms` (never for
-   * Infinity), or at a SIGINT when `sigint`, and then the reason is returned instead.
+   * Infinity), and then the reason is returned instead.
    */
-  watch?<T>(body: (exits: readonly unknown[]) => T, ms: number, sigint: boolean): T | Stop;
-  /** Whether `watch` can stop a stretch at a SIGINT. */
-  sigint?: boolean;
+  watch?<T>(body: (exits: readonly unknown[]) => T, ms: number): T | Stop;
   /** Prefix of `NODE_DEBUG=atexit` lines, such as `ATEXIT 1234:`; undefined when off. */
   trace?: string | undefined;
   /**
@@ -44,22 +42,18 @@ export interface Host {
 }
 
 /** Why a watchdog stopped a stretch of handlers. */
-export type Stop = 'deadline' | 'SIGINT';
+export type Stop = 'deadline';
 
-/** What the ending policy lends a run about SIGINT (see ending.ts). */
-export interface Rules {
-  /** Whether a SIGINT may interrupt the stretch of handlers about to run. */
-  sigint(): boolean;
-  /** A SIGINT interrupted a handler of `run`: the run goes on as that signal says. */
-  interrupted(run: Run): void;
-  /** Milliseconds still to wait before the first handler (asked again when they pass), if any. */
-  delay?: (() => number) | undefined;
-}
+/**
+ * How long a synchronous handler may spin once the deadline has passed (ms), before the watchdog
+ * stops it and the older ones run: each stretch after the deadline gets this much.
+ */
+export const GRACE = 1_000;
 
 export interface Outcome {
   /** The last exit a handler asked for, if any. */
   exit?: ExitRequest;
-  /** The deadline passed and the remaining handlers were skipped. */
+  /** The deadline passed: the remaining handlers ran without being awaited. */
   late?: boolean;
 }
 
@@ -96,10 +90,10 @@ export interface Run {
  * Every failure goes to the reporter; nothing is thrown out of here. `onEnd` is called
  * synchronously when the run ends, so an adapter can end the program without a tick.
  */
-export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEnd?: (outcome: Outcome) => void, rules?: Rules): Run {
+export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEnd?: (outcome: Outcome) => void): Run {
   const entries = s.registry.drain();
   const outcome: Outcome = Object.create(null); // `exit` and `late` are absent until set
-  let begun = performance.now(); // the deadline's start: the first handler's, after any delay
+  const begun = performance.now(); // the deadline's start
   let waiting = 0; // bumped to abandon the promise being awaited
   let cancel: (() => void) | undefined; // the deadline's timer
   let running: Handler; // the handler being called, named if a watchdog stops it
@@ -123,7 +117,6 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     run.over = true;
     run.awaiting = undefined;
     cancel?.();
-    clearTimeout(delayed);
     entries.end();
     if (s.run === run) {
       // Back to the innermost run still going, if any.
@@ -168,9 +161,8 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     const { deadline } = s.options;
     if (cancel === undefined && deadline !== Infinity) {
       const expire = (): void => {
-        write(`atexit: deadline of ${deadline} ms passed while awaiting ${nameOf(run.awaiting ?? func)}; the remaining handlers were skipped`);
-        outcome.late = true;
-        finish();
+        write(`atexit: deadline of ${deadline} ms passed while awaiting ${nameOf(run.awaiting ?? func)}; the remaining handlers run without waiting`);
+        overdue();
       };
       const ms = Math.max(0, deadline - (performance.now() - begun));
       let armed: () => void;
@@ -215,7 +207,8 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
       if (!then) {
         if (tracing) trace(func, 'returned', since);
       } else if (!wait) {
-        write(`atexit: ${nameOf(func)} returned a promise that cannot be awaited: ${flushed ? 'the program is ending now' : notAwaited(ending)}`);
+        // Past the deadline one line said so already.
+        if (!outcome.late) write(`atexit: ${nameOf(func)} returned a promise that cannot be awaited: ${flushed ? 'the program is ending now' : notAwaited(ending)}`);
         whenSettled(value, then, () => {});
         trace(func, 'returned a promise, not awaited,', since);
       } else if (awaits(func, value, then, since)) {
@@ -227,29 +220,32 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   // finish() may end the program, so it runs outside the guard. The deadline bounds synchronous
   // handlers too, where the host lends a watchdog.
   const step = (): void => {
-    const { deadline } = s.options;
-    const sigint = host.sigint === true && rules !== undefined && rules.sigint();
     const base = s.run; // this run, or one begun by other code while it waited
-    const done = host.watch ? host.watch(loop, deadline - (performance.now() - begun), sigint) : host.guard(loop);
+    const ms = outcome.late ? GRACE : s.options.deadline - (performance.now() - begun);
+    const done = host.watch ? host.watch(loop, ms) : host.guard(loop);
     if (done === true) finish();
-    else if (done) stopped(done, base);
+    else if (done) stopped(base);
   };
   /**
-   * A watchdog stopped `running` midway (its `finally` blocks did not run). It counts as taken:
-   * the drain goes on with the older ones, if the run does.
+   * A watchdog stopped `running` midway (its `finally` blocks did not run). It counts as taken;
+   * the older ones still run, without waiting.
    */
-  const stopped = (why: Stop, base: Run | undefined): void => {
+  const stopped = (base: Run | undefined): void => {
     // A run the stopped handler began (its runExitFuncs()) was cut short with it: it ends too.
     for (let inner = s.run; inner && inner !== base && inner !== run; inner = inner.outer) inner.abandon();
     s.run = run;
-    if (why === 'SIGINT') {
-      write(`atexit: ${nameOf(running)} was interrupted by SIGINT`);
-      rules!.interrupted(run);
-    } else {
-      write(`atexit: ${nameOf(running)} was stopped after the deadline of ${s.options.deadline} ms; the remaining handlers were skipped`);
-      outcome.late = true;
-      finish();
-    }
+    const when = outcome.late ? `${GRACE} ms after the deadline` : `after the deadline of ${s.options.deadline} ms`;
+    write(`atexit: ${nameOf(running)} was stopped ${when}; the remaining handlers run without waiting`);
+    overdue();
+  };
+  /** Past the deadline: waiting stops, and the remaining handlers run now, none awaited. */
+  const overdue = (): void => {
+    outcome.late = true;
+    wait = false;
+    waiting++;
+    run.awaiting = undefined;
+    cancel?.();
+    step();
   };
 
   function flush(): void {
@@ -259,7 +255,6 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     wait = false;
     run.awaiting = undefined;
     cancel?.();
-    clearTimeout(delayed);
     step();
   }
 
@@ -269,7 +264,6 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     run.awaiting = undefined;
     waiting++;
     cancel?.();
-    clearTimeout(delayed);
     entries.end(true);
     settle(outcome);
   }
@@ -281,17 +275,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
     step();
   }
 
-  let delayed: ReturnType<typeof setTimeout> | undefined;
-  const first = (): void => {
-    const ms = rules?.delay?.() ?? 0;
-    if (ms > 0) delayed = setTimeout(first, ms);
-    else if (!run.over) {
-      // The wait for the repeat window is atexit's, not the handlers': their deadline starts now.
-      begun = performance.now();
-      step();
-    }
-  };
-  first();
+  step();
   return run;
 }
 

@@ -34,3 +34,14 @@ export function signalsOf(os: string | undefined): Readonly<Record<string, numbe
   return table;
 }
 
+
+/**
+ * Whether the process of `/proc/<pid>/stat` leads its own process group (a job-control shell
+ * starts each program so): then no parent shares its group, and a signal sent to the group (a
+ * terminal's Ctrl+C) reaches it once, never again through a parent that forwards it.
+ */
+export function leadsGroup(stat: string, pid: number): boolean {
+  // "pid (name) state ppid pgrp …"; the name may hold spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[2]) === pid;
+}

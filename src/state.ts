@@ -56,10 +56,11 @@ export interface Shared {
    * one more turn to hear a signal that came during synchronous handlers (see ending.ts).
    */
   closing?: NonNullable<Act> | 'linger' | undefined;
-  /** When each signal was last heard (`performance.now()`), whoever handles it. */
-  heard?: Record<string, number> | undefined;
-  /** The signal that began the ending (or last changed it), and when: see `WINDOW`. */
-  cause?: { signal: string; at: number } | undefined;
+  /**
+   * The signal that began the ending (or last changed it), when it or its last relayed copy was
+   * heard, and how many copies came: see `WINDOW` and `COPIES`.
+   */
+  cause?: { signal: string; at: number; copies: number } | undefined;
   /** Set while the runtime adapter's listeners are installed. */
   uninstall?: (() => void) | undefined;
 }
@@ -82,7 +83,7 @@ export function shared(): Shared {
   // Every field an own property from the start, so that none is ever read from a polluted
   // Object.prototype. Not a prototype-less object: V8 keeps those in dictionary mode, which
   // doubles the cost of register()'s fast path.
-  mine = { version: 2, registry: createRegistry(), options: { deadline: 10_000, reporter: printReport, signals: undefined }, self: undefined, sites: undefined, uses: undefined, run: undefined, closing: undefined, uninstall: undefined, heard: undefined, cause: undefined };
+  mine = { version: 2, registry: createRegistry(), options: { deadline: 10_000, reporter: printReport, signals: undefined }, self: undefined, sites: undefined, uses: undefined, run: undefined, closing: undefined, uninstall: undefined, cause: undefined };
   try {
     Object.defineProperty(globalThis, KEY, bare({ value: mine, configurable: true }));
   } catch {

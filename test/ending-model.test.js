@@ -55,11 +55,15 @@ const P = await import(`data:text/javascript;base64,${Buffer.from(bundled.output
  * the same request; a genuine second one during a run flushes it, with a notice, and the program
  * dies by it), `unref` (the deadline never keeps the program alive; a promise that can no longer
  * settle gets a notice and the run goes on, awaiting the rest), `usr2` (SIGUSR2 is an ending),
- * `spin` (a watchdog stops a synchronous handler that never returns: at the deadline, or at a
- * SIGINT, which a run begun by SIGINT takes only once the window has passed).
+ * `spin` (a watchdog stops a synchronous handler that never returns at the deadline; past it,
+ * each later stretch gets GRACE ms), `late` (past the deadline waiting stops and the remaining
+ * handlers still run, none awaited), `relay` (issue 24: a repeat is a relayed copy only where a
+ * relay is possible, and at most COPIES of them follow one request).
  */
-const RULES = { pid1: true, window: true, unref: true, usr2: true, spin: true };
+const RULES = { pid1: true, window: true, unref: true, usr2: true, spin: true, late: true, relay: true };
 const WINDOW = 300;
+const COPIES = 2;
+const GRACE = 1_000;
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', ...(RULES.usr2 ? ['SIGUSR2'] : [])];
 const NUMBER = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15, SIGUSR2: 12 };
 
@@ -96,6 +100,8 @@ const program = fc.record({
   deadline: fc.constantFrom(Infinity, 45, 95, 205, 505),
   listens: fc.subarray(SIGNALS, { maxLength: 1 }),
   pid1: RULES.pid1 ? fc.boolean() : fc.constant(false),
+  // Whether a parent in the program's process group could relay a signal (it does not lead it).
+  relay: RULES.relay ? fc.boolean() : fc.constant(true),
   events: fc.array(event, { maxLength: 8 }),
 });
 
@@ -134,9 +140,7 @@ function simulate(c, make) {
       if (i >= 0) tasks.splice(i, 1);
     },
     notice(text) {
-      const kind = /was interrupted by SIGINT/.test(text)
-        ? 'interrupted'
-        : /was stopped after the deadline/.test(text)
+      const kind = /was stopped .*after the deadline/.test(text)
           ? 'stopped'
           : /deadline/.test(text)
         ? 'deadline'
@@ -205,22 +209,12 @@ function simulate(c, make) {
     /** Whether a handler that spins is still to be called (a stretch may reach it). */
     spinsLeft: () => c.handlers.some((b, id) => b.kind === 'spin' && !rt.called.has(id)),
     /**
-     * A handler spins from now on: where the watchdog stops it, in virtual time, after `ms` or at
-     * the first SIGINT that comes meanwhile when `sigint` (that signal is taken by the watchdog,
-     * not delivered). Nothing else runs meanwhile. Without either the program hangs.
+     * A handler spins from now on: where the watchdog stops it, in virtual time, after `ms`.
+     * Nothing else runs meanwhile: a signal that comes is heard after. With no limit the program
+     * hangs.
      */
-    stopSpin(ms, sigint) {
+    stopSpin(ms) {
       const limit = rt.now + Math.max(0, ms);
-      let first;
-      for (const task of tasks) {
-        if (sigint && task.signal === 'SIGINT' && task.at < limit && (!first || task.at < first.at || (task.at === first.at && task.seq < first.seq))) first = task;
-      }
-      if (first) {
-        tasks.splice(tasks.indexOf(first), 1);
-        rt.now = Math.max(rt.now, first.at);
-        first.consume();
-        return 'SIGINT';
-      }
       if (ms === Infinity) throw new Hung();
       rt.now = limit;
       return 'deadline';
@@ -369,8 +363,7 @@ function real(rt, c) {
       return () => rt.cancel(task);
     },
     ...(RULES.spin && {
-      sigint: true,
-      watch(body, ms, sigint) {
+      watch(body, ms) {
         if (!rt.spinsLeft()) return host.guard(body);
         globalThis[WATCHED] = () => host.guard(body);
         rt.watched = true;
@@ -379,7 +372,7 @@ function real(rt, c) {
         } catch (error) {
           if (error?.code !== 'ERR_SCRIPT_EXECUTION_INTERRUPTED' || !rt.spinning) throw error;
           rt.guarding = false; // the termination skipped guard()'s finally
-          return rt.stopSpin(ms, sigint);
+          return rt.stopSpin(Math.max(1, Math.ceil(ms)));
         } finally {
           rt.spinning = rt.watched = false;
           delete globalThis[WATCHED];
@@ -404,8 +397,7 @@ function real(rt, c) {
     later: (fn) => void rt.timer(fn, 0),
     exit: (code) => rt.act.exit(code),
     kill: (signal, survived) => rt.act.kill(signal, survived),
-    // A SIGINT the watchdog took is heard as the adapters hear it (node.ts).
-    interrupted: (shared) => P.signalled(shared, a, 'SIGINT'),
+    relayable: () => c.relay,
     signals: () => NUMBER,
     reserved: () => undefined,
     shield: () => {},
@@ -454,8 +446,7 @@ function model(rt, c) {
   let epoch = 0; // bumped when a run ends and empties the registry
   let run; // the innermost run: { ending, outer, exit, then, late, ticket, timer, begun, wait, concluding, over, epoch }
   let closing; // { exit } | { kill } | 'linger'
-  let cause; // the signal that began (or last changed) the ending, and when: { signal, at }
-  const heard = {}; // when each signal was last heard
+  let cause; // the signal that began (or last changed) the ending, when, and its copies: { signal, at, copies }
 
   const settle = () => {
     if (!stack.length && !run && !closing && rt.installed) rt.uninstall();
@@ -465,30 +456,13 @@ function model(rt, c) {
   function begin(ending, then, wait = true, exiting = false) {
     const r = { ending, outer: run, exit: undefined, then, late: false, ticket: 0, timer: undefined, begun: rt.now, wait, concluding: wait, over: false, epoch, exiting };
     run = r;
-    // A run begun by SIGINT waits out the window before its first handler, so that a relayed
-    // copy of the same Ctrl+C cannot interrupt it.
-    if (RULES.spin && ending.reason === 'signal' && ending.signal === 'SIGINT') {
-      // Asked again when the wait is over: a repeat heard meanwhile moved the window.
-      const first = () => {
-        const left = cause ? WINDOW - (rt.now - cause.at) : 0;
-        if (left > 0) r.delayed = rt.timer(first, left);
-        else if (!r.over) {
-          r.begun = rt.now; // the deadline starts with the first handler
-          step(r);
-        }
-      };
-      first();
-    } else step(r);
+    step(r);
     return r;
   }
   /** Calls the registrations left, newest first, until one must be awaited. */
   function step(r) {
-    // What the watchdog of this stretch may stop a spinning handler at.
-    const ms = c.deadline - (rt.now - r.begun);
-    // (The run of a program exiting now has the deadline only.)
-    // The window runs from the SIGINT that began or changed the ending, else the last one heard.
-    const since = cause?.signal === 'SIGINT' ? cause.at : heard.SIGINT;
-    const sigint = !r.exiting && !c.listens.includes('SIGINT') && !(rt.now - (since ?? -Infinity) < WINDOW);
+    // When the watchdog of this stretch stops a spinning handler: at the deadline, past it a grace.
+    const ms = Math.max(1, Math.ceil(r.late ? GRACE : c.deadline - (rt.now - r.begun)));
     let stop;
     rt.guarding = true;
     try {
@@ -497,7 +471,7 @@ function model(rt, c) {
         if (RULES.spin && rt.kindOf(func) === 'spin') {
           rt.log(`call ${rt.idOf(func)} ${show(describe())}`);
           rt.called.add(rt.idOf(func));
-          stop = rt.stopSpin(ms, sigint);
+          stop = rt.stopSpin(ms);
           break;
         }
         let value;
@@ -510,7 +484,7 @@ function model(rt, c) {
         }
         if (typeof value?.then !== 'function') continue;
         if (!r.wait) {
-          rt.log('notice not awaited');
+          if (!r.late) rt.log('notice not awaited'); // past the deadline its notice said so
           value.then(
             () => {},
             () => {},
@@ -528,8 +502,7 @@ function model(rt, c) {
         if (r.timer === undefined && c.deadline !== Infinity) {
           r.timer = rt.timer(() => {
             rt.log('notice deadline');
-            r.late = true;
-            finish(r);
+            overdue(r);
           }, c.deadline - (rt.now - r.begun));
           if (RULES.unref) r.timer.unref();
         }
@@ -538,23 +511,26 @@ function model(rt, c) {
     } finally {
       rt.guarding = false;
     }
-    if (stop === 'SIGINT') {
-      run = r; // a run nested in the stopped handler was cut short with it
-      rt.log('notice interrupted');
-      return api.signalled('SIGINT'); // a genuine SIGINT, as the policy hears it
-    }
     if (stop === 'deadline') {
-      run = r;
+      run = r; // a run nested in the stopped handler was cut short with it
       rt.log('notice stopped');
-      r.late = true;
+      return overdue(r);
     }
     finish(r);
+  }
+  /** Past the deadline: waiting stops, the remaining handlers run now, none awaited. */
+  function overdue(r) {
+    r.late = true;
+    r.wait = false;
+    r.awaiting = false;
+    r.ticket++;
+    if (r.timer) rt.cancel(r.timer);
+    step(r);
   }
   function finish(r) {
     if (r.over) return;
     r.over = true;
     r.awaiting = false;
-    if (r.delayed) rt.cancel(r.delayed);
     if (r.timer) rt.cancel(r.timer);
     stack = [];
     epoch++;
@@ -629,15 +605,16 @@ function model(rt, c) {
     },
     signalled(signal) {
       const at = rt.now;
-      heard[signal] = at;
       if (c.listens.includes(signal)) return;
       if (run || (closing && closing !== 'linger')) {
         if (RULES.window) {
-          if (cause?.signal === signal && at - cause.at < WINDOW) {
-            cause.at = at; // one request, delivered again: the window slides from the last copy
+          if (cause?.signal === signal && at - cause.at < WINDOW && (!RULES.relay || (c.relay && cause.copies < COPIES))) {
+            // one request, delivered again: the window slides from the last copy
+            cause.at = at;
+            cause.copies++;
             return;
           }
-          cause = { signal, at };
+          cause = { signal, at, copies: 0 };
           if (run) {
             // A genuine second signal: every run left runs now without waiting, then it ends the program.
             rt.log('notice second signal');
@@ -645,16 +622,16 @@ function model(rt, c) {
             if (!run.leaving) for (let r = run; r; r = r.outer) r.changed = { reason: 'signal', signal };
             while (run) flush(run);
             if (closing && closing !== 'linger') return; // a later genuine signal during the flush decided
-            cause = { signal, at: rt.now }; // the window runs from the end of the synchronous part
+            cause = { signal, at: rt.now, copies: 0 }; // the window runs from the end of the synchronous part
             closing = { kill: signal };
             rt.timer(final, 0);
             return;
           }
         }
-        closing = { kill: signal };
-        return final();
+        closing = { kill: signal }; // performed once output is out, as the act it replaces
+        return;
       }
-      const began = (cause = { signal, at });
+      const began = (cause = { signal, at, copies: 0 });
       begin({ reason: 'signal', signal }, () => ({ kill: signal }));
       began.at = rt.now; // a repeat sent meanwhile is heard only now
     },
@@ -754,9 +731,9 @@ function invariants(c, { trace, acts }) {
   }
   // A signal the program listens to is never the ending.
   for (const signal of c.listens) assert.notEqual(end, `signal ${signal}`, 'a signal the program listens to ended it');
-  // Every registration ran unless the deadline passed, or (before issue 14) a second signal cut
-  // the run short.
-  const cut = trace.some((line) => / notice (deadline|stopped)/.test(line)) || end === 'hung' || (!RULES.window && (acts.some((act) => act.startsWith('kill')) || /signal/.test(end)));
+  // Every registration ran unless the program hung (before issue 24, the deadline skipped the rest;
+  // before issue 14 a second signal did).
+  const cut = end === 'hung' || (!RULES.late && trace.some((line) => / notice (deadline|stopped)/.test(line))) || (!RULES.window && (acts.some((act) => act.startsWith('kill')) || /signal/.test(end)));
   if (!cut && calls.length !== c.handlers.length) {
     const ran = new Set(calls);
     const missing = c.handlers.map((_, id) => id).filter((id) => !ran.has(id));
@@ -798,11 +775,8 @@ function withoutRepeats(c) {
     const alone = prev && !heard.some((h) => h !== prev && h.signal === prev.signal && prev.at - h.at < WINDOW);
     // The window slides from each copy: dropping this one must not leave a later copy outside it.
     const last = !kinds.some((k, i) => i > j && k === signal && times[i] - at < WINDOW);
-    // Where a SIGINT can stop a handler, a run begun by SIGINT waits for the window's end, and a
-    // repeat moves that end: nothing is skipped, but the first handler comes later (past other
-    // events, maybe). The model comparison checks that case; this relation leaves it out.
-    const moves = RULES.spin && signal === 'SIGINT';
-    if (e.kind === 'again' && alone && last && !moves && at - prev.at < WINDOW) {
+    // Only where a relay is possible is a repeat a copy.
+    if (e.kind === 'again' && alone && last && c.relay && at - prev.at < WINDOW) {
       dropped.push(at);
       events.push({ kind: 'pass', gap: e.gap, at });
     } else events.push({ ...e, at });
@@ -817,13 +791,19 @@ const replay = (c) => JSON.stringify(c, (_, v) => (v === Infinity ? 'Infinity' :
 const FOUND = [
   // An uncaught error while a run awaits, then a SIGINT that stops a spinning handler: the
   // program still ends with 1, and ending() must keep saying so (npm run fuzz, seed 1907936632).
-  { handlers: [{ kind: 'await', ms: 10 }, { kind: 'spin' }, { kind: 'await', ms: 10 }], status: 0, deadline: Infinity, listens: [], pid1: false, events: [{ kind: 'drained', gap: 0 }, { kind: 'error', gap: 1 }, { kind: 'signal', signal: 'SIGINT', gap: 0 }] },
+  { handlers: [{ kind: 'await', ms: 10 }, { kind: 'spin' }, { kind: 'await', ms: 10 }], status: 0, deadline: Infinity, listens: [], pid1: false, relay: true, events: [{ kind: 'drained', gap: 0 }, { kind: 'error', gap: 1 }, { kind: 'signal', signal: 'SIGINT', gap: 0 }] },
   // process.exit() while atexit.exit() awaits, then a SIGINT that stops a spinning handler: the
   // runtime ends the program with 0 now, whatever the signal (seed 205462429).
-  { handlers: [{ kind: 'exit', code: undefined }, { kind: 'spin' }, { kind: 'never' }], status: 0, deadline: Infinity, listens: [], pid1: false, events: [{ kind: 'request', code: undefined, gap: 0 }, { kind: 'exit', code: undefined, gap: 0 }, { kind: 'signal', signal: 'SIGINT', gap: 1 }] },
+  { handlers: [{ kind: 'exit', code: undefined }, { kind: 'spin' }, { kind: 'never' }], status: 0, deadline: Infinity, listens: [], pid1: false, relay: true, events: [{ kind: 'request', code: undefined, gap: 0 }, { kind: 'exit', code: undefined, gap: 0 }, { kind: 'signal', signal: 'SIGINT', gap: 1 }] },
   // runExitFuncs() from the program while a SIGINT run waits out the window; that run's handler
   // spins and is stopped: the program's own run was not begun by it and goes on (seed 205462429).
-  { handlers: [{ kind: 'spin' }, { kind: 'await', ms: 210 }], status: 0, deadline: 205, listens: [], pid1: false, events: [{ kind: 'again', gap: 0 }, { kind: 'manual', gap: 95 }] },
+  { handlers: [{ kind: 'spin' }, { kind: 'await', ms: 210 }], status: 0, deadline: 205, listens: [], pid1: false, relay: true, events: [{ kind: 'again', gap: 0 }, { kind: 'manual', gap: 95 }] },
+  // Issue 24: one Ctrl+C relayed twice (nodemon) is one request; the next copy is a second press.
+  { handlers: [{ kind: 'return' }, { kind: 'await', ms: 300 }], status: 0, deadline: Infinity, listens: [], pid1: false, relay: true, events: [{ kind: 'signal', signal: 'SIGINT', gap: 0 }, { kind: 'again', gap: 10 }, { kind: 'again', gap: 10 }, { kind: 'again', gap: 10 }] },
+  // Where no relay is possible, the same signal again is a second press, however soon it comes.
+  { handlers: [{ kind: 'return' }, { kind: 'await', ms: 300 }], status: 0, deadline: Infinity, listens: [], pid1: false, relay: false, events: [{ kind: 'signal', signal: 'SIGINT', gap: 0 }, { kind: 'again', gap: 1 }] },
+  // Past the deadline an older handler spins too: stopped a grace later; the oldest still runs.
+  { handlers: [{ kind: 'return' }, { kind: 'spin' }, { kind: 'await', ms: 10 }, { kind: 'spin' }], status: 0, deadline: 45, listens: [], pid1: false, relay: true, events: [{ kind: 'request', code: 2, gap: 0 }] },
 ];
 
 // ATEXIT_MODEL_CASE='<json>' prints both traces of one program (a counterexample) and checks it.
@@ -848,7 +828,9 @@ test(`random endings match the model of the policy (seed ${seed}, ${numRuns} run
         // A repeated signal within the window changes nothing.
         // Not where a repeat was heard late, after a handler that spun (JavaScript cannot tell
         // when a signal came, only when it is heard): then it is a signal like any other.
-        const once = RULES.window && withoutRepeats(c);
+        // (Not where a handler signals its own process: that signal may be a copy of the one before.)
+        const own = RULES.relay && c.handlers.some((h) => h.kind === 'kill');
+        const once = RULES.window && !own && withoutRepeats(c);
         const late = once && once.dropped.some((at) => !got.trace.some((line) => line.startsWith(`${at} event again `)));
         if (once && !late) {
           // (A PID 1 without atexit's listeners ignores either one: the runtime's doing.)

@@ -6,7 +6,7 @@ import { drainStreams, guardStreams } from '../drain.ts';
 import { exiting, failures, listened, loopDrained, signalled, type Drains, type Restart } from '../ending.ts';
 import { describe, tracePrefix, write } from '../report.ts';
 import type { Host, Stop } from '../run.ts';
-import { signalsOf } from '../signals.ts';
+import { leadsGroup, signalsOf } from '../signals.ts';
 import { bare, type Shared } from '../state.ts';
 import { guarded } from './exits.ts';
 
@@ -131,11 +131,10 @@ function host(): Host {
       // no env access after all
     }
   }
-  // Deno ignores `breakOnSigint` (measured): only the deadline stops a stretch here.
   // Deno's `process.exit` emits 'exit' and then calls `Deno.exit`: replace both, so a
   // handler's `process.exit(n)` neither runs the program's exit listeners early nor exits.
   const watch = <T>(body: (exits: readonly unknown[]) => T, ms: number): T | Stop =>
-    guarded([d, proc()].filter((h): h is DenoNs | NodeProc => h !== undefined), 'Deno.exit', body, ms, false);
+    guarded([d, proc()].filter((h): h is DenoNs | NodeProc => h !== undefined), 'Deno.exit', body, ms);
   const timer = (fn: () => void, ms: number): (() => void) => {
     const id = setTimeout(fn, ms);
     try {
@@ -231,6 +230,23 @@ function restart(): Restart | undefined {
   return watchMode ?? undefined;
 }
 
+/**
+ * Whether a parent in the program's process group could deliver one signal twice (see
+ * Adapter.relayable): read from /proc/self/stat (Linux, with read permission for it); true
+ * where it cannot be read.
+ */
+function relayable(): boolean {
+  const d = deno();
+  const file = '/proc/self/stat';
+  // Under `deno run --watch` Deno itself raises a Ctrl+C's SIGINT to the program a second time.
+  if (restart() || !d?.readTextFileSync || d.build?.os !== 'linux' || !granted(d, { name: 'read', path: file })) return true;
+  try {
+    return !leadsGroup(d.readTextFileSync(file), d.pid);
+  } catch {
+    return true;
+  }
+}
+
 export const adapter: Drains = {
   host,
   status: exitCode,
@@ -256,6 +272,7 @@ export const adapter: Drains = {
   signals,
   reserved: () => undefined,
   restart,
+  relayable,
   shield: () => {
     try {
       const p = proc() as { stdout?: unknown; stderr?: unknown } | undefined;

@@ -14,12 +14,12 @@ export interface Exits {
 let guarding: unknown[] | undefined;
 
 /**
- * Runs `body` watched (watchdog.ts: stopped after `ms`, or at a SIGINT when `sigint`) with each
+ * Runs `body` watched (watchdog.ts: stopped after `ms`) with each
  * holder's `exit` replaced by a stand-in; `body` gets the real ones. `who` names the exit function
  * in the error a code the runtime would refuse becomes. The exits are put back outside the
  * watched stretch: a stopped one skips its `finally`.
  */
-export function guarded<T>(holders: readonly Exits[], who: string, body: (exits: readonly unknown[]) => T, ms: number, sigint: boolean): T | Stop {
+export function guarded<T>(holders: readonly Exits[], who: string, body: (exits: readonly unknown[]) => T, ms: number): T | Stop {
   if (guarding) return body(guarding); // a run inside a handler: already guarded and watched
   // A code the runtime would refuse is the handler's error (reported), not an exit request.
   const request = (code?: number): never => {
@@ -36,7 +36,7 @@ export function guarded<T>(holders: readonly Exits[], who: string, body: (exits:
     // a frozen holder: those replaced are restored below; its own exits are not caught
   }
   try {
-    return watched(() => body(exits), ms, sigint);
+    return watched(() => body(exits), ms);
   } finally {
     guarding = undefined;
     for (let i = 0; i < replaced; i++) holders[i]!.exit = exits[i] as Exits['exit'];

@@ -4,7 +4,7 @@ import { drainStreams, guardStreams } from '../drain.ts';
 import { exiting, listened, loopDrained, signalled, type Drains, type Restart } from '../ending.ts';
 import { tracePrefix } from '../report.ts';
 import type { Host, Stop } from '../run.ts';
-import { linuxSignals } from '../signals.ts';
+import { leadsGroup, linuxSignals } from '../signals.ts';
 import { ownProp, type Shared } from '../state.ts';
 import { guarded } from './exits.ts';
 import { watchable } from './watchdog.ts';
@@ -45,20 +45,13 @@ function host(): Host {
   } catch {
     // env may be guarded (Deno without --allow-env)
   }
-  const watch = <T>(body: (exits: readonly unknown[]) => T, ms: number, sigint: boolean): T | Stop => {
-    // Bun 1.x: after a stretch watched for SIGINT, the last SIGINT listener removed leaves SIGINT
-    // ignored (see install()). When another library listens too (signal-exit re-raises once it
-    // removed its own), that re-raise would be lost: the deadline alone watches then.
-    /* c8 ignore next: Bun only (tested in the runtime matrix) */
-    if (sigint && p && isBun(p) && p.listenerCount('SIGINT') > 1) sigint = false;
-    return guarded(p ? [p] : [], 'process.exit', body, ms, sigint);
-  };
+  const watch = <T>(body: (exits: readonly unknown[]) => T, ms: number): T | Stop => guarded(p ? [p] : [], 'process.exit', body, ms);
   const timer = (fn: () => void, ms: number): (() => void) => {
     const id = setTimeout(fn, ms);
     (id as { unref?(): void }).unref?.();
     return () => clearTimeout(id);
   };
-  return { trace, timer, guard: (body) => watch(body, Infinity, false) as never, watch, sigint: watchable() };
+  return { trace, timer, guard: (body) => watch(body, Infinity) as never, watch };
 }
 
 /** The status the program would end with now. */
@@ -191,6 +184,20 @@ function restart(): Restart | undefined {
   return flags.includes(' --watch ') ? { signal: /--watch-kill-signal=(\S+)/.exec(flags)?.[1] ?? 'SIGTERM', waits: false } : undefined;
 }
 
+/**
+ * Whether a parent in the program's process group could deliver one signal twice (see
+ * Adapter.relayable): read from /proc/self/stat, Linux's; true where that cannot be read.
+ */
+function relayable(): boolean {
+  try {
+    const p = proc();
+    const fs = p?.getBuiltinModule?.('node:fs') as { readFileSync(path: string, encoding: string): string } | undefined;
+    return !fs || !leadsGroup(fs.readFileSync('/proc/self/stat', 'latin1'), p!.pid);
+  } catch {
+    return true; // no /proc (macOS, Windows)
+  }
+}
+
 /** Takes the next error of stdout and stderr (see Adapter.shield). */
 function shield(): void {
   try {
@@ -225,7 +232,7 @@ export const adapter: Drains = {
   reserved,
   restart,
   shield,
-  interrupted: (s) => signalled(s, adapter, 'SIGINT'),
+  relayable,
 };
 
 // Bun 1.x quirks, measured in docs/runtimes.md. Bun tells an unhandled rejection neither to
@@ -334,15 +341,6 @@ export function install(s: Shared): () => void {
     try {
       // Put the original back, unless someone wrapped ours since: ours then only passes through.
       if (holder.reallyExit === ours) holder.reallyExit = original;
-      // Bun 1.x: once a watched stretch broke on SIGINT (watchdog.ts), removing the last SIGINT
-      // listener no longer brings SIGINT's default action back (a re-raise is then ignored);
-      // one more listener added and removed does (measured).
-      /* c8 ignore next 4: Bun only (tested in the runtime matrix) */
-      if (isBun(p) && p.listenerCount('SIGINT') === 0) {
-        const none = (): void => {};
-        p.prependListener('SIGINT', none);
-        p.removeListener('SIGINT', none);
-      }
     } catch {
       // as above
     }

@@ -1,11 +1,16 @@
 // A watchdog for handlers that never return. `node:vm` runs a stretch of handler calls under a
-// native timer, and where the runtime honours `breakOnSigint` a SIGINT trap, that stop
-// JavaScript which spins (no worker; a fraction of a millisecond a stretch). Loaded at the first
-// watched run, never at import.
+// native timer that stops JavaScript which spins (no worker; a fraction of a millisecond a
+// stretch). Loaded at the first watched run, never at import.
+//
+// Only the timer: `breakOnSigint` is never used. Node's SIGINT trap takes every SIGINT listener
+// off for the stretch (closing the signal handle drops a SIGINT not yet read) and puts back a
+// handler that dies at once between the trap's end and the listeners' return; a SIGINT that
+// comes as the trap stops is recorded and then ignored (src/node_watchdog.cc, lib/vm.js). Any of
+// those loses or misattributes a Ctrl+C that arrives at the edge of a stretch.
 import type { Stop } from '../run.ts';
 
 interface Script {
-  runInThisContext(options: { timeout?: number | undefined; breakOnSigint?: boolean }): unknown;
+  runInThisContext(options: { timeout?: number | undefined }): unknown;
 }
 
 /** Where the script finds the stretch to run: the vm cannot be handed a function. */
@@ -28,11 +33,11 @@ export function watchable(): boolean {
 }
 
 /**
- * Runs `body`, stopped after `ms` (not for Infinity) or at a SIGINT when `sigint`: then returns
- * why. The termination skips every `finally` inside `body`; the caller's own run after it.
+ * Runs `body`, stopped after `ms` (never for Infinity): then returns why. The termination skips
+ * every `finally` inside `body`; the caller's own run after it.
  */
-export function watched<T>(body: () => T, ms: number, sigint: boolean): T | Stop {
-  if ((ms === Infinity && !sigint) || !watchable()) return body();
+export function watched<T>(body: () => T, ms: number): T | Stop {
+  if (ms === Infinity || !watchable()) return body();
   const g = globalThis as unknown as Record<symbol, unknown>;
   let started = false;
   try {
@@ -44,14 +49,11 @@ export function watched<T>(body: () => T, ms: number, sigint: boolean): T | Stop
     return body(); // a frozen global
   }
   try {
-    return script!.runInThisContext({ timeout: ms === Infinity ? undefined : Math.max(1, Math.ceil(ms)), breakOnSigint: sigint }) as T;
+    return script!.runInThisContext({ timeout: Math.max(1, Math.ceil(ms)) }) as T;
   } catch (error) {
-    // The vm failed before the stretch began (its SIGINT trap reads process.rawListeners, which a
-    // program may have broken): run it unwatched.
+    // The vm failed before the stretch began: run it unwatched.
     if (!started) return body();
-    const code = (error as { code?: unknown } | null)?.code;
-    if (code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'deadline';
-    if (code === 'ERR_SCRIPT_EXECUTION_INTERRUPTED') return 'SIGINT';
+    if ((error as { code?: unknown } | null)?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'deadline';
     throw error;
   } finally {
     delete g[KEY];
