@@ -286,6 +286,13 @@ export default [
   },
   {
     file: 'src/index.ts',
+    from: 'if (method === undefined || method === null) {',
+    to: 'if (method === undefined) {',
+    breaks: 'use() on a resource whose [Symbol.asyncDispose] is null: a TypeError, not the fallback to [Symbol.dispose] that `await using` takes (issue 27)',
+    tests: ['test/dispose.test.js'],
+  },
+  {
+    file: 'src/index.ts',
     from: '    if (ran) return undefined;\n    s.registry.remove(atExit);',
     to: '    s.registry.remove(atExit);',
     breaks: 'a deferred function that ran at exit runs again when its scope ends',
