@@ -432,6 +432,42 @@ export default [
     breaks: 'a run that used up its deadline leaves no time for its output to drain: the last lines are lost',
     tests: ['test/ending-model.test.js', 'test/guards.test.js'],
   },
+  // ---- runtimes/deno.ts: Deno's watch modes, read from the command line (issue 27) ----
+  {
+    file: 'src/runtimes/deno.ts',
+    from: '/^--(watch|watch-hmr|hmr)(=|$)/',
+    to: '/^--watch(-hmr)?(=|$)/',
+    breaks: '`deno run --hmr` (the name Deno 2 gives --watch-hmr) is not taken for a watch mode: a restart\'s SIGTERM kills the watcher',
+    tests: ['test/supervisors.test.js'],
+  },
+  {
+    file: 'src/runtimes/deno.ts',
+    from: '/^--(watch|watch-hmr|hmr)(=|$)/',
+    to: '/^--(watch|watch-hmr|hmr)$/',
+    breaks: '`deno run --watch=<paths>` is not taken for a watch mode',
+    tests: ['test/supervisors.test.js'],
+  },
+  {
+    file: 'src/runtimes/deno.ts',
+    from: '/^--(watch|watch-hmr|hmr)(=|$)/',
+    to: '/^--(watch|watch-hmr|hmr)/',
+    breaks: '`deno run --watch-exclude=<paths>` without --watch is taken for a watch mode: a real SIGTERM ends the program with 143 instead of killing it',
+    tests: ['test/supervisors.test.js'],
+  },
+  {
+    file: 'src/runtimes/deno.ts',
+    from: 'let at = args.findIndex(path);',
+    to: 'let at = -1;',
+    breaks: 'a Deno flag with a separate value before --watch (`--config deno.json`, `serve --port 8000`) hides the watch mode',
+    tests: ['test/supervisors.test.js'],
+  },
+  {
+    file: 'src/runtimes/deno.ts',
+    from: 'const own = args.slice(0, at >>> 0);',
+    to: 'const own = args;',
+    breaks: "the program's own --watch argument (`deno run app.mjs --watch`) is taken for Deno's watch mode",
+    tests: ['test/supervisors.test.js'],
+  },
   // ---- runtimes/watchdog.ts: the watchdog ----
   {
     file: 'src/runtimes/watchdog.ts',
