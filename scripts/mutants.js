@@ -501,6 +501,13 @@ export default [
   },
   {
     file: 'src/runtimes/node.ts',
+    from: 'guardStreams([p.stdout, p.stderr]);',
+    to: 'guardStreams([p.stdout]);',
+    breaks: "an awaited handler's process.stderr.write into a closed stderr: its EPIPE error, while it awaits, is uncaught and becomes the ending (status 1, the handler cut short) (issue 27)",
+    tests: ['test/guards.test.js'],
+  },
+  {
+    file: 'src/runtimes/node.ts',
     from: "if (typeof original === 'function') holder.reallyExit = ours;",
     to: 'void ours;',
     breaks: "a program's 'exit' listener prepended after the first register that calls process.exit(7): no handler runs",
