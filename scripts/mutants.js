@@ -146,7 +146,14 @@ export default [
     from: 'const ms = Math.max(0, deadline - (performance.now() - begun));',
     to: 'const ms = deadline;',
     breaks: 'the deadline counts from the handler being awaited, not from the start of the run',
-    tests: ['test/guards.test.js', 'test/async.test.js'],
+    tests: ['test/guards.test.js', 'test/pins.test.js', 'test/async.test.js'],
+  },
+  {
+    file: 'src/run.ts',
+    from: 'nameOf(run.awaiting ?? func)',
+    to: 'nameOf(func)',
+    breaks: 'the deadline\'s notice names the first handler awaited in the run (which armed it), not the one it cut short (issue 27)',
+    tests: ['test/pins.test.js'],
   },
   {
     file: 'src/run.ts',
@@ -304,6 +311,20 @@ export default [
     to: '    s.registry.remove(atExit);',
     breaks: 'a deferred function that ran at exit runs again when its scope ends',
     tests: ['test/dispose.test.js'],
+  },
+  {
+    file: 'src/index.ts',
+    from: '    made?.splice(made.indexOf(atExit) >>> 0, 1);\n    settle(s);',
+    to: '    made?.splice(made.indexOf(atExit) >>> 0, 1);',
+    breaks: 'a deferred scope that ends with the last registration leaves the listeners installed: a later SIGTERM no longer kills by default (issue 27)',
+    tests: ['test/pins.test.js'],
+  },
+  {
+    file: 'src/index.ts',
+    from: '    for (const disposer of made) s.registry.remove(disposer);\n  }\n  settle(s);',
+    to: '    for (const disposer of made) s.registry.remove(disposer);\n  }',
+    breaks: 'unregister() of the last registration leaves the listeners installed: a later SIGTERM no longer kills by default (issue 27)',
+    tests: ['test/pins.test.js', 'test/node.test.js'],
   },
   {
     file: 'src/index.ts',
@@ -512,6 +533,13 @@ export default [
     to: 'guardStreams([p.stdout]);',
     breaks: "an awaited handler's process.stderr.write into a closed stderr: its EPIPE error, while it awaits, is uncaught and becomes the ending (status 1, the handler cut short) (issue 27)",
     tests: ['test/guards.test.js'],
+  },
+  {
+    file: 'src/runtimes/node.ts',
+    from: '  if (others === 0) return survived();',
+    to: '',
+    breaks: 'PID 1 (the re-raise is dropped), no other listener: status 128 + n only after the 1 s fallback, not at once (issue 27)',
+    tests: ['test/ending-rules.test.js'],
   },
   {
     file: 'src/runtimes/node.ts',
