@@ -28,6 +28,13 @@ export default [
   },
   {
     file: 'src/registry.ts',
+    from: 'index?.delete(args);',
+    to: '',
+    breaks: 'unregister(f) after register(f, big), every function registered once: the index keeps big\'s arguments array, so big is never collected while other handlers stay registered (issue 27)',
+    tests: ['test/leak.test.js'],
+  },
+  {
+    file: 'src/registry.ts',
     from: 'if (!draining || slots[at] === func) take(at);',
     to: 'take(at);',
     breaks: 'unregister during a run of a function already taken out counts it twice: ncallbacks() goes wrong',
@@ -139,7 +146,14 @@ export default [
     from: 'const ms = Math.max(0, deadline - (performance.now() - begun));',
     to: 'const ms = deadline;',
     breaks: 'the deadline counts from the handler being awaited, not from the start of the run',
-    tests: ['test/guards.test.js', 'test/async.test.js'],
+    tests: ['test/guards.test.js', 'test/pins.test.js', 'test/async.test.js'],
+  },
+  {
+    file: 'src/run.ts',
+    from: 'nameOf(run.awaiting ?? func)',
+    to: 'nameOf(func)',
+    breaks: 'the deadline\'s notice names the first handler awaited in the run (which armed it), not the one it cut short (issue 27)',
+    tests: ['test/pins.test.js'],
   },
   {
     file: 'src/run.ts',
@@ -286,10 +300,31 @@ export default [
   },
   {
     file: 'src/index.ts',
+    from: 'if (method === undefined || method === null) {',
+    to: 'if (method === undefined) {',
+    breaks: 'use() on a resource whose [Symbol.asyncDispose] is null: a TypeError, not the fallback to [Symbol.dispose] that `await using` takes (issue 27)',
+    tests: ['test/dispose.test.js'],
+  },
+  {
+    file: 'src/index.ts',
     from: '    if (ran) return undefined;\n    s.registry.remove(atExit);',
     to: '    s.registry.remove(atExit);',
     breaks: 'a deferred function that ran at exit runs again when its scope ends',
     tests: ['test/dispose.test.js'],
+  },
+  {
+    file: 'src/index.ts',
+    from: '    made?.splice(made.indexOf(atExit) >>> 0, 1);\n    settle(s);',
+    to: '    made?.splice(made.indexOf(atExit) >>> 0, 1);',
+    breaks: 'a deferred scope that ends with the last registration leaves the listeners installed: a later SIGTERM no longer kills by default (issue 27)',
+    tests: ['test/pins.test.js'],
+  },
+  {
+    file: 'src/index.ts',
+    from: '    for (const disposer of made) s.registry.remove(disposer);\n  }\n  settle(s);',
+    to: '    for (const disposer of made) s.registry.remove(disposer);\n  }',
+    breaks: 'unregister() of the last registration leaves the listeners installed: a later SIGTERM no longer kills by default (issue 27)',
+    tests: ['test/pins.test.js', 'test/node.test.js'],
   },
   {
     file: 'src/index.ts',
@@ -425,6 +460,42 @@ export default [
     breaks: 'a run that used up its deadline leaves no time for its output to drain: the last lines are lost',
     tests: ['test/ending-model.test.js', 'test/guards.test.js'],
   },
+  // ---- runtimes/deno.ts: Deno's watch modes, read from the command line (issue 27) ----
+  {
+    file: 'src/runtimes/deno.ts',
+    from: '/^--(watch|watch-hmr|hmr)(=|$)/',
+    to: '/^--watch(-hmr)?(=|$)/',
+    breaks: '`deno run --hmr` (the name Deno 2 gives --watch-hmr) is not taken for a watch mode: a restart\'s SIGTERM kills the watcher',
+    tests: ['test/supervisors.test.js'],
+  },
+  {
+    file: 'src/runtimes/deno.ts',
+    from: '/^--(watch|watch-hmr|hmr)(=|$)/',
+    to: '/^--(watch|watch-hmr|hmr)$/',
+    breaks: '`deno run --watch=<paths>` is not taken for a watch mode',
+    tests: ['test/supervisors.test.js'],
+  },
+  {
+    file: 'src/runtimes/deno.ts',
+    from: '/^--(watch|watch-hmr|hmr)(=|$)/',
+    to: '/^--(watch|watch-hmr|hmr)/',
+    breaks: '`deno run --watch-exclude=<paths>` without --watch is taken for a watch mode: a real SIGTERM ends the program with 143 instead of killing it',
+    tests: ['test/supervisors.test.js'],
+  },
+  {
+    file: 'src/runtimes/deno.ts',
+    from: 'let at = args.findIndex(path);',
+    to: 'let at = -1;',
+    breaks: 'a Deno flag with a separate value before --watch (`--config deno.json`, `serve --port 8000`) hides the watch mode',
+    tests: ['test/supervisors.test.js'],
+  },
+  {
+    file: 'src/runtimes/deno.ts',
+    from: 'const own = args.slice(0, at >>> 0);',
+    to: 'const own = args;',
+    breaks: "the program's own --watch argument (`deno run app.mjs --watch`) is taken for Deno's watch mode",
+    tests: ['test/supervisors.test.js'],
+  },
   // ---- runtimes/watchdog.ts: the watchdog ----
   {
     file: 'src/runtimes/watchdog.ts',
@@ -454,6 +525,20 @@ export default [
     from: '(id as { unref?(): void }).unref?.();',
     to: '',
     breaks: 'the deadline\'s own timer keeps the program alive: a promise that can never settle holds the end for the whole deadline',
+    tests: ['test/ending-rules.test.js'],
+  },
+  {
+    file: 'src/runtimes/node.ts',
+    from: 'guardStreams([p.stdout, p.stderr]);',
+    to: 'guardStreams([p.stdout]);',
+    breaks: "an awaited handler's process.stderr.write into a closed stderr: its EPIPE error, while it awaits, is uncaught and becomes the ending (status 1, the handler cut short) (issue 27)",
+    tests: ['test/guards.test.js'],
+  },
+  {
+    file: 'src/runtimes/node.ts',
+    from: '  if (others === 0) return survived();',
+    to: '',
+    breaks: 'PID 1 (the re-raise is dropped), no other listener: status 128 + n only after the 1 s fallback, not at once (issue 27)',
     tests: ['test/ending-rules.test.js'],
   },
   {

@@ -80,6 +80,29 @@ describe('use(resource)', () => {
     assert.equal(settled, false, 'as in the proposal, what a sync [Symbol.dispose] returns is not awaited');
   });
 
+  for (const empty of [null, undefined]) {
+    test(`[Symbol.asyncDispose] set to ${empty}: falls back to [Symbol.dispose], as the proposal's GetDisposeMethod does; this = the resource, not awaited`, async () => {
+      const log = [];
+      let settled = false;
+      const resource = {
+        name: 'own',
+        [Symbol.asyncDispose]: empty,
+        [Symbol.dispose]() {
+          log.push(`${this.name} (sync)`);
+          return tick(30).then(() => (settled = true));
+        },
+      };
+      assert.equal(atexit.use(resource), resource);
+      atexit.register(() => log.push('older'));
+      // Also when both come through the prototype (a subclass that sets the async one to null).
+      const derived = Object.create(resource, { name: { value: 'derived' } });
+      assert.equal(atexit.use(derived), derived);
+      await atexit.runExitFuncs();
+      assert.deepEqual(log, ['derived (sync)', 'older', 'own (sync)']);
+      assert.equal(settled, false, 'a synchronous [Symbol.dispose] is not awaited');
+    });
+  }
+
   test('the method is looked up at registration: a resource that loses it later still disposes', async () => {
     const log = [];
     const resource = new SyncResource('changed later', log);
@@ -291,8 +314,10 @@ describe('endings', () => {
   for (const [mode, signals, stdout, status, signal] of [
     ['scope-first', [], 'in scope\ncleanup tmp\nafter scope 1\nhandler\n', 0, null],
     ['program-first', ['SIGTERM'], 'in scope\nREADY\ncleanup tmp\nhandler\n', null, 'SIGTERM'],
+    // use() agrees with the runtime's own `await using` on a null [Symbol.asyncDispose].
+    ['null-async', [], 'in scope\nscope: dispose\nat exit: dispose\n', 0, null],
   ]) {
-    test(`defer() with await using: ${mode}`, { skip: !syntax && 'no `using` syntax on this runtime' }, async () => {
+    test(`${mode === 'null-async' ? 'use() and' : 'defer() with'} await using: ${mode}`, { skip: !syntax && 'no `using` syntax on this runtime' }, async () => {
       const r = await run('dispose-using.mjs', { args: [mode], signals });
       assert.equal(r.stdout, stdout, r.stderr);
       assert.deepEqual([r.status, r.signal], [status, signal]);

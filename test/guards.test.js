@@ -107,3 +107,18 @@ test('a handler writes to a stdout the reader has closed (EPIPE), then atexit.ex
   clearTimeout(timer);
   assert.deepEqual([status, signal, stderr], [0, null, '']);
 });
+
+test('an awaited handler writes to a stderr the reader has closed (EPIPE) with process.stderr.write, then awaits: the ending stays atexit.exit(0), the handler finishes, status 0', async () => {
+  const [file, argv] = command(fileURLToPath(new URL('fixtures/guards.mjs', import.meta.url)), ['epipe-stderr']);
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => {
+    stdout += chunk;
+    if (chunk.includes('CLOSE')) child.stderr.destroy();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const [status, signal] = await new Promise((resolve) => child.on('close', (...end) => resolve(end)));
+  clearTimeout(timer);
+  assert.equal(stdout, 'CLOSE\nwriter: done\nolder {"reason":"exit","code":0}\n');
+  assert.deepEqual([status, signal], [0, null]);
+});

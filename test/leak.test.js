@@ -46,3 +46,20 @@ test('unregistered handlers and their arguments become collectable', async () =>
 test('after runExitFuncs() the handlers that ran and their arguments are collectable', async () => {
   assert.equal((await result).run, true);
 });
+
+// Issue 27: the registry indexes its registrations one of two ways (src/registry.ts indexOf):
+// every function registered once (arguments indexed too), or some registered twice. Quick
+// children of their own, apart from the long run above.
+const leakUnregister = fileURLToPath(new URL('fixtures/leak-unregister.mjs', import.meta.url));
+for (const [how, index, count] of [
+  ['once', 'every function registered once', 1],
+  ['twice', 'keep registered twice', 2],
+  ['same', 'f registered twice, with big each time', 1],
+]) {
+  test(`register(keep), register(f, big), unregister(f) (${index}): f and big collectable while keep stays registered`, async () => {
+    const stdout = await new Promise((resolve, reject) =>
+      execFile(process.execPath, ['--expose-gc', leakUnregister, how], { cwd: root, timeout: 30_000, killSignal: 'SIGKILL' }, (error, out, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(out))),
+    );
+    assert.deepEqual(JSON.parse(stdout), { f: true, big: true, finalized: 2, ncallbacks: count });
+  });
+}

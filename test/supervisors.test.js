@@ -243,6 +243,46 @@ inProcess('bun-hot', 'bun --hot', [tool('.bin/bun'), '--hot'], {
   },
 });
 
+// Issue 27: the other forms of Deno's watch flags, read from the command line (src/runtimes/deno.ts).
+// A SIGTERM to the program under a watch mode is taken for the watcher's restart request: the
+// handlers run, the program ends with Deno.exit(143) and the watcher waits for a change. Where
+// there is no watch mode, it is a real SIGTERM: death by it.
+{
+  const deno = tool('.bin/deno');
+  const serve = (flags) => ['serve', '-A', ...flags, 'app.mjs'];
+  const port = ['--host', '127.0.0.1', '--port', '0'];
+  for (const [how, args, watching] of [
+    ['run --watch=<paths>', (dir) => ['run', '-A', `--watch=${dir}`, 'app.mjs'], true],
+    ['run --hmr', () => ['run', '-A', '--hmr', 'app.mjs'], true],
+    ['run --watch-hmr (its older name)', () => ['run', '-A', '--watch-hmr', 'app.mjs'], true],
+    ['run --watch --watch-exclude=<paths>', () => ['run', '-A', '--watch', '--watch-exclude=other.mjs', 'app.mjs'], true],
+    ['run --watch-exclude=<paths> --watch', () => ['run', '-A', '--watch-exclude=other.mjs', '--watch', 'app.mjs'], true],
+    ['run --config <file> --watch (a flag with a separate value first)', () => ['run', '-A', '--config', 'deno.json', '--watch', 'app.mjs'], true],
+    ['serve --watch', () => serve(['--watch', ...port]), true],
+    ['serve --port <n> --watch', () => serve([...port, '--watch']), true],
+    ['run --watch-exclude=<paths> alone (no watch mode)', () => ['run', '-A', '--watch-exclude=other.mjs', 'app.mjs'], false],
+    ['run app.mjs --watch (the program\'s own argument)', () => ['run', '-A', 'app.mjs', '--watch'], false],
+  ]) {
+    const outcome = watching ? 'taken for a restart: the handlers run, the program ends with 143, the watcher goes on' : 'a real SIGTERM: the handlers run, death by it';
+    test(`deno ${how}, SIGTERM: ${outcome}`, { skip: notLinux || (probe && 'probe: not a supervisor'), timeout: 30_000 }, async (t) => {
+      const program = `import ${JSON.stringify(pathToFileURL(watched).href)};\nexport default { fetch: () => new Response('') };\n`;
+      const dir = folder(t, { 'app.mjs': program, 'deno.json': '{}\n' });
+      const job = start(t, deno, args(dir), { cwd: dir, own: false });
+      await job.ready(1);
+      job.child.kill('SIGTERM');
+      await until(() => job.exited || /exit code 143/.test(job.output), () => `the program to end:\n${job.output}`);
+      assert.deepEqual(job.instances()[0].lines, ranOnce('SIGTERM'), job.output);
+      if (watching) {
+        assert.match(job.output, /Process finished with exit code 143/);
+        assert.equal(job.exited, undefined, job.output);
+      } else {
+        await job.ended;
+        assert.deepEqual(job.exited, { status: null, signal: 'SIGTERM' }, job.output);
+      }
+    });
+  }
+}
+
 test('concurrently: Ctrl+C', { skip: notLinux, timeout: 30_000 }, async (t) => {
   const dir = folder(t);
   const job = start(t, process.execPath, [tool('concurrently/dist/bin/concurrently.js'), `${JSON.stringify(process.execPath)} app.mjs`], { cwd: dir });

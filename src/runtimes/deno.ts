@@ -22,6 +22,7 @@ interface DenoNs {
   kill(pid: number, signal: string): void;
   permissions?: { querySync?(descriptor: { name: string; variable?: string; path?: string }): { state: string } };
   readTextFileSync?(path: string): string;
+  mainModule?: string;
   env?: { get(name: string): string | undefined };
 }
 
@@ -218,12 +219,18 @@ function restart(): Restart | undefined {
   const file = '/proc/self/cmdline';
   if (!d?.readTextFileSync || d.build?.os !== 'linux' || !granted(d, { name: 'read', path: file })) return undefined;
   try {
-    // Deno's own flags come before the program's path, which is the first argument that does not
-    // start with "-" after the subcommand.
+    // Deno's own flags come before the program's path: the argument that names the main module
+    // (a flag's value, as in `--config deno.json` or `serve --port 8000`, does not), else the
+    // first one after the subcommand that does not start with "-". Watch modes: --watch[=paths],
+    // --hmr[=paths] and its older name --watch-hmr; --watch-exclude alone watches nothing.
     const args = d.readTextFileSync(file).split('\0').slice(1);
     if (args[0] === 'run' || args[0] === 'serve') args.shift();
-    const own = args.slice(0, args.findIndex((arg) => !arg.startsWith('-')) >>> 0);
-    if (own.some((arg) => /^--watch(-hmr)?(=|$)/.test(arg))) watchMode = { signal: 'SIGTERM', waits: true };
+    const main = decodeURIComponent(String(d.mainModule).replace(/^.*\//, ''));
+    const path = (arg: string): boolean => !arg.startsWith('-') && arg.replace(/^.*[\\/]/, '') === main;
+    let at = args.findIndex(path);
+    if (at < 0) at = args.findIndex((arg) => !arg.startsWith('-'));
+    const own = args.slice(0, at >>> 0);
+    if (own.some((arg) => /^--(watch|watch-hmr|hmr)(=|$)/.test(arg))) watchMode = { signal: 'SIGTERM', waits: true };
   } catch {
     // no /proc after all
   }
