@@ -16,6 +16,7 @@ import type { Handler } from './registry.ts';
 import { callerFrame, describeValue, nameOf, write } from './report.ts';
 import { ExitRequest } from './run.ts';
 import { adapter, install } from './runtime.ts';
+import { closer } from './server.ts';
 import { bare, mine, settle, shared, type Ending, type Options, type Shared } from './state.ts';
 
 export type { Handler } from './registry.ts';
@@ -111,6 +112,11 @@ const disposeKey = (name: 'asyncDispose' | 'dispose'): symbol => (Symbol as unkn
  */
 export function use<T extends Resource | null | undefined>(resource: T): T {
   if (resource === null || resource === undefined) return resource;
+  const server = closer(resource);
+  if (server) {
+    attach(shared(), resource, server, server);
+    return resource;
+  }
   let method: unknown;
   let async = true;
   if (typeof resource === 'object' || typeof resource === 'function') {
@@ -169,8 +175,9 @@ export function defer<F extends Handler>(func: F, ...args: NoInfer<Parameters<F>
 
 /** Registers `disposer` for `key` (a resource, or defer's function), named after `named`, so unregister(key) finds it. */
 function attach(s: Shared, key: object, named: { name: unknown }, disposer: Handler): Handler {
-  // Reports and NODE_DEBUG name the function or the dispose method, not this wrapper.
-  Object.defineProperty(disposer, 'name', bare({ value: nameOf(named as Handler) }));
+  // Reports and NODE_DEBUG name the function or the dispose method, not this wrapper (a server's
+  // closer names its server itself).
+  if (named !== disposer) Object.defineProperty(disposer, 'name', bare({ value: nameOf(named as Handler) }));
   const made = (s.uses ??= new WeakMap()).get(key);
   if (made) made.push(disposer);
   else s.uses.set(key, [disposer]);

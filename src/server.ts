@@ -1,0 +1,163 @@
+// use(server): a server shut down for real at exit (issue 25). Recognised by shape, never by
+// importing node:http (this module must cost nothing to a program without a server, and run
+// where node:http does not exist):
+//   - node:http / node:https (and Express, Fastify's `.server`), on Node, Bun and Deno;
+//   - node:http2 (plain and secure, with its HTTP/1 fallback);
+//   - Deno.serve() (`shutdown()`) and Bun.serve() (`stop()`).
+// For node:http, what server.close() and [Symbol.asyncDispose] leave undone is done here: a
+// response written after the ending began says `Connection: close`, a connection that becomes
+// idle then is closed at once (not after keepAliveTimeout), and what is left at the deadline is
+// destroyed. The listener that makes this possible is added by use(), never at import.
+import type { Handler } from './registry.ts';
+import { shared } from './state.ts';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- shapes of three runtimes' servers */
+type Any = any;
+
+/**
+ * The handler that shuts `server` down at exit, if `server` is one of the servers above;
+ * undefined for anything else (use() then calls its dispose method as for any resource).
+ */
+export function closer(server: Any): Handler | undefined {
+  try {
+    if (typeof server.listen === 'function' && typeof server.on === 'function' && typeof server.close === 'function' && (typeof server.closeIdleConnections === 'function' || typeof server.updateSettings === 'function')) {
+      return nodeServer(server, typeof server.updateSettings === 'function');
+    }
+    if (typeof server.shutdown === 'function' && typeof server.finished?.then === 'function') {
+      // Deno.serve(): shutdown() stops listening, tells clients to go and resolves once the
+      // requests in flight are answered; it has no way to cut them at the deadline.
+      return named(() => server.shutdown(), () => `Deno.serve ${where(server.addr)}`);
+    }
+    if (typeof server.stop === 'function' && typeof server.reload === 'function' && typeof server.upgrade === 'function') {
+      // Bun.serve(): stop() stops listening and resolves once the requests in flight are
+      // answered; stop(true) cuts what is left at the deadline.
+      return named(() => {
+        atDeadline(() => server.stop(true));
+        return server.stop();
+      }, () => `Bun.serve ${where(server)}`);
+    }
+  } catch {
+    // a getter that throws, a revoked Proxy: not a server we know
+  }
+  return undefined;
+}
+
+/** `close`, whose name (read by reports and the deadline's line) names the server. */
+function named(close: () => unknown, name: () => string): Handler {
+  let known: string | undefined;
+  const handler = (): unknown => {
+    known = name(); // before closing: a closed server forgets its address
+    return close();
+  };
+  Object.defineProperty(handler, 'name', { get: () => (known ??= name()) });
+  return handler;
+}
+
+/** `host:port` of an address object (`[::1]:80` for IPv6), or the path of a socket; `(not listening)` without one. */
+function where(address: Any): string {
+  try {
+    if (typeof address === 'string') return address;
+    const host: string = address.address ?? address.hostname;
+    return `${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  } catch {
+    return '(not listening)';
+  }
+}
+
+/** Calls `fn` when the run now going on ends, which is at its deadline if this server is still closing then. */
+function atDeadline(fn: () => void): void {
+  shared().run?.done.then(() => {
+    try {
+      fn();
+    } catch {
+      // destroyed already
+    }
+  });
+}
+
+/**
+ * node:http, node:https and node:http2 servers (HTTP/1 through the fallback too). From use() on,
+ * the responses not yet ended are known; at exit each one not yet begun gets `Connection: close`,
+ * its connection closes when it is sent, and the connections left idle are closed.
+ */
+function nodeServer(server: Any, h2: boolean): Handler {
+  let ending = false;
+  /** Responses not yet closed, each with its connection. */
+  const open = new Map<Any, Any>();
+  /** HTTP/2 sessions, told to go (GOAWAY) at exit. */
+  const sessions = new Set<Any>();
+  let drained: (() => void) | undefined;
+
+  /** Asks the client to close the connection after this response, if its head is not sent yet. */
+  const tell = (res: Any): void => {
+    if (res.headersSent || res.stream) return; // too late / HTTP/2: GOAWAY says it
+    res.shouldKeepAlive = false;
+    res.setHeader('Connection', 'close');
+  };
+  /** After a response during the ending: its connection closes if no other response is owed on it. */
+  const idle = (socket: Any): void => {
+    for (const other of open.values()) if (other === socket) return;
+    if (socket && !socket.destroyed) socket.destroy();
+  };
+  const on = (event: string, listener: (...args: Any[]) => void): void => {
+    // First, so that a response is marked before the application's listener writes it.
+    if (typeof server.prependListener === 'function') server.prependListener(event, listener);
+    else server.on(event, listener);
+  };
+  on('request', (req: Any, res: Any) => {
+    const socket = req.socket;
+    open.set(res, socket);
+    if (ending) tell(res);
+    res.once('close', () => {
+      open.delete(res);
+      if (!ending) return;
+      if (!res.stream) idle(socket);
+      if (open.size === 0) drained?.();
+    });
+  });
+  if (h2) {
+    on('session', (session: Any) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+      if (ending) session.close();
+    });
+  }
+
+  return named(
+    () => {
+      ending = true;
+      for (const res of open.keys()) tell(res);
+      for (const session of sessions) session.close(); // GOAWAY; closes after its last stream
+      atDeadline(() => {
+        for (const socket of open.values()) socket?.destroy();
+        for (const session of sessions) session.destroy();
+        server.closeAllConnections?.();
+      });
+      return new Promise<void>((resolve) => {
+        let waiting = 2;
+        const one = (): void => void (--waiting || resolve());
+        drained = () => {
+          drained = undefined;
+          one();
+        };
+        if (open.size === 0) drained();
+        // Stops listening now, so that new connections are refused, and only then closes the idle
+        // ones: server.close() does it the other way round, and a client seeing its connection
+        // closed could still connect (Node 20 and 26 accept, then reset). close() calls back once
+        // every connection is closed, or at once (an error we ignore) if it was not listening.
+        const had = Object.getOwnPropertyDescriptor(server, 'closeIdleConnections');
+        try {
+          server.closeIdleConnections = () => {};
+          server.close(() => one());
+        } catch {
+          one(); // a runtime that throws ERR_SERVER_NOT_RUNNING instead
+        } finally {
+          if (had) Object.defineProperty(server, 'closeIdleConnections', had);
+          else delete server.closeIdleConnections;
+        }
+        server.closeIdleConnections?.();
+      });
+    },
+    () => `${h2 ? 'http2' : typeof server.setSecureContext === 'function' ? 'https' : 'http'} server ${where(server.address?.())}`,
+  );
+}
