@@ -34,7 +34,7 @@ export function closer(server: Any): Handler | undefined {
       return named(() => {
         atDeadline(() => server.stop(true));
         return server.stop();
-      }, () => `Bun.serve ${where(server)}`);
+      }, () => `Bun.serve ${where(server.address ?? server)}`);
     }
   } catch {
     // a getter that throws, a revoked Proxy: not a server we know

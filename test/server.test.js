@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import http2 from 'node:http2';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -13,8 +14,8 @@ import { command } from './harness.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Starts the fixture; `lines` resolves the next stdout line matching a pattern; `end` with how it ended. */
-function start(mode, { stdin = 'pipe' } = {}) {
-  const [file, argv] = command(fileURLToPath(new URL('fixtures/server-http.mjs', import.meta.url)), [mode]);
+function start(mode, { stdin = 'pipe', line: cmd } = {}) {
+  const [file, argv] = cmd ?? command(fileURLToPath(new URL('fixtures/server-http.mjs', import.meta.url)), [mode]);
   const child = spawn(file, argv, { cwd: root, env: { ...process.env, NODE_DEBUG: '' }, stdio: [stdin, 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -172,3 +173,50 @@ test('at the deadline the connection still open is destroyed, and the line names
   assert.equal(end.stderr.split('\n').length, 2, end.stderr);
   assert.deepEqual([end.stdout, end.status, end.signal], [`PORT ${port}\nREADY\nENDING\nran; 0 left; listening: false\n`, 0, null]);
 });
+
+// Deno.serve() and Bun.serve(), each on its own runtime (whatever ATEXIT_RUNTIME says).
+for (const [name, bin, flags] of [
+  ['Deno.serve', `${root}node_modules/.bin/deno`, ['run', '-A', '--quiet']],
+  ['Bun.serve', `${root}node_modules/.bin/bun`, []],
+]) {
+  const native = (mode) => start(mode, { line: [bin, [...flags, fileURLToPath(new URL('fixtures/server-native.mjs', import.meta.url)), mode]] });
+  const skip = !existsSync(bin) && `${bin} is not installed`;
+
+  test(`[${name}] SIGTERM: the request in flight is answered and its connection closed, an idle keep-alive connection closes at once, new ones are refused, the process ends after the answer`, { skip }, async () => {
+    const server = native('steady');
+    const port = Number((await server.line(/^PORT /)).slice(5));
+    const { events } = server;
+    const idle = client(port, events, 'idle');
+    idle.send('/fast');
+    await idle.responses(1);
+    const slow = client(port, events, 'slow');
+    slow.send('/slow');
+    await server.line(/^READY$/);
+    server.child.kill('SIGTERM');
+    await server.line(/^ENDING$/);
+    await idle.closed;
+    assert.equal(await refused(port), 'ECONNREFUSED');
+    events.push('go');
+    server.child.stdin.write('go\n');
+    assert.match(await slow.closed, /^HTTP\/1\.1 200 [^]*\r\n\r\n\/slow answered$/);
+    const end = await server.end;
+    assert.deepEqual(events, ['idle closed', 'go', 'slow closed', 'exit']);
+    assert.deepEqual([end.status, end.signal, end.stderr], [null, 'SIGTERM', '']);
+  });
+
+  // Bun.serve cuts what is left (stop(true)), and the program goes on; Deno.serve has no way to
+  // cut a request: there the signal's ending ends the process at the deadline.
+  test(`[${name}] the deadline names the server${name === 'Bun.serve' ? '; the request left is cut and the program ends by itself' : ''}`, { skip }, async () => {
+    const server = native('deadline');
+    const port = Number((await server.line(/^PORT /)).slice(5));
+    const slow = client(port, server.events, 'slow');
+    slow.send('/slow');
+    await server.line(/^READY$/);
+    if (name === 'Deno.serve') server.child.kill('SIGTERM');
+    const end = await server.end;
+    assert.match(end.stderr, new RegExp(`^atexit: deadline of 300 ms passed while awaiting ${name.replace('.', '\\.')} 127\\.0\\.0\\.1:${port}[;,]`));
+    assert.equal(await slow.closed, '');
+    if (name === 'Bun.serve') assert.deepEqual([end.stdout, end.status, end.signal], [`PORT ${port}\nREADY\nENDING\nran; 0 left\n`, 0, null]);
+    else assert.deepEqual([end.status, end.signal], [null, 'SIGTERM']);
+  });
+}
