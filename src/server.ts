@@ -19,22 +19,23 @@ type Any = any;
  * undefined for anything else (use() then calls its dispose method as for any resource).
  */
 export function closer(server: Any): Handler | undefined {
+  const has = (key: string): boolean => typeof server[key] === 'function';
   try {
-    if (typeof server.listen === 'function' && typeof server.on === 'function' && typeof server.close === 'function' && (typeof server.closeIdleConnections === 'function' || typeof server.updateSettings === 'function')) {
-      return nodeServer(server, typeof server.updateSettings === 'function');
+    if (has('listen') && has('prependListener') && has('close') && (has('closeIdleConnections') || has('updateSettings'))) {
+      return nodeServer(server, has('updateSettings') ? 'http2' : has('setSecureContext') ? 'https' : 'http');
     }
-    if (typeof server.shutdown === 'function' && typeof server.finished?.then === 'function') {
+    if (has('shutdown') && server.finished) {
       // Deno.serve(): shutdown() stops listening, tells clients to go and resolves once the
       // requests in flight are answered; it has no way to cut them at the deadline.
       return named(() => server.shutdown(), () => `Deno.serve ${where(server.addr)}`);
     }
-    if (typeof server.stop === 'function' && typeof server.reload === 'function' && typeof server.upgrade === 'function') {
+    if (has('stop') && has('reload') && has('upgrade')) {
       // Bun.serve(): stop() stops listening and resolves once the requests in flight are
       // answered; stop(true) cuts what is left at the deadline.
       return named(() => {
         atDeadline(() => server.stop(true));
         return server.stop();
-      }, () => `Bun.serve ${where(server.address ?? server)}`);
+      }, () => `Bun.serve ${where(server.address)}`);
     }
   } catch {
     // a getter that throws, a revoked Proxy: not a server we know
@@ -80,13 +81,12 @@ function atDeadline(fn: () => void): void {
  * the responses not yet ended are known; at exit each one not yet begun gets `Connection: close`,
  * its connection closes when it is sent, and the connections left idle are closed.
  */
-function nodeServer(server: Any, h2: boolean): Handler {
+function nodeServer(server: Any, kind: string): Handler {
   let ending = false;
   /** Responses not yet closed, each with its connection. */
   const open = new Map<Any, Any>();
   /** HTTP/2 sessions, told to go (GOAWAY) at exit. */
   const sessions = new Set<Any>();
-  let drained: (() => void) | undefined;
 
   /** Asks the client to close the connection after this response, if its head is not sent yet. */
   const tell = (res: Any): void => {
@@ -97,25 +97,20 @@ function nodeServer(server: Any, h2: boolean): Handler {
   /** After a response during the ending: its connection closes if no other response is owed on it. */
   const idle = (socket: Any): void => {
     for (const other of open.values()) if (other === socket) return;
-    if (socket && !socket.destroyed) socket.destroy();
+    socket?.destroy();
   };
-  const on = (event: string, listener: (...args: Any[]) => void): void => {
-    // First, so that a response is marked before the application's listener writes it.
-    if (typeof server.prependListener === 'function') server.prependListener(event, listener);
-    else server.on(event, listener);
-  };
+  // First, so that a response is marked before the application's listener writes it.
+  const on = (event: string, listener: (...args: Any[]) => void): void => server.prependListener(event, listener);
   on('request', (req: Any, res: Any) => {
     const socket = req.socket;
     open.set(res, socket);
     if (ending) tell(res);
     res.once('close', () => {
       open.delete(res);
-      if (!ending) return;
-      if (!res.stream) idle(socket);
-      if (open.size === 0) drained?.();
+      if (ending && !res.stream) idle(socket);
     });
   });
-  if (h2) {
+  if (kind === 'http2') {
     on('session', (session: Any) => {
       sessions.add(session);
       session.once('close', () => sessions.delete(session));
@@ -133,31 +128,20 @@ function nodeServer(server: Any, h2: boolean): Handler {
         for (const session of sessions) session.destroy();
         server.closeAllConnections?.();
       });
+      // Stops listening now, so that new connections are refused, and only then closes the idle
+      // ones: server.close() does it the other way round, and a client that sees its connection
+      // closed could still connect (Node 20 and 26 accept it, then reset it). close() calls back
+      // once every connection is closed (with an error we ignore if it was not listening).
       return new Promise<void>((resolve) => {
-        let waiting = 2;
-        const one = (): void => void (--waiting || resolve());
-        drained = () => {
-          drained = undefined;
-          one();
-        };
-        if (open.size === 0) drained();
-        // Stops listening now, so that new connections are refused, and only then closes the idle
-        // ones: server.close() does it the other way round, and a client seeing its connection
-        // closed could still connect (Node 20 and 26 accept, then reset). close() calls back once
-        // every connection is closed, or at once (an error we ignore) if it was not listening.
-        const had = Object.getOwnPropertyDescriptor(server, 'closeIdleConnections');
+        server.closeIdleConnections = () => {};
         try {
-          server.closeIdleConnections = () => {};
-          server.close(() => one());
-        } catch {
-          one(); // a runtime that throws ERR_SERVER_NOT_RUNNING instead
+          server.close(() => resolve());
         } finally {
-          if (had) Object.defineProperty(server, 'closeIdleConnections', had);
-          else delete server.closeIdleConnections;
+          delete server.closeIdleConnections;
         }
         server.closeIdleConnections?.();
       });
     },
-    () => `${h2 ? 'http2' : typeof server.setSecureContext === 'function' ? 'https' : 'http'} server ${where(server.address?.())}`,
+    () => `${kind} server ${where(server.address())}`,
   );
 }

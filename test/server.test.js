@@ -61,6 +61,7 @@ function client(port, events, name) {
   socket.on('error', () => {});
   return {
     send: (path) => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`),
+    write: (text) => socket.write(text),
     received: () => got,
     /** Resolves once `count` complete responses (bodies of known length or chunked) are in. */
     responses: (count) => new Promise((resolve) => {
@@ -94,6 +95,9 @@ for (const mode of ['http', 'express']) {
     // slow: its head not written when the ending begins; stream: head and part of the body written
     const slow = client(port, events, 'slow');
     const stream = client(port, events, 'stream');
+    // half: a request whose head is half read when the ending begins, the rest coming after
+    const half = client(port, events, 'half');
+    half.write('GET /fast HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     slow.send('/slow');
     await server.line(/^READY$/);
     stream.send('/stream');
@@ -102,6 +106,8 @@ for (const mode of ['http', 'express']) {
     await server.line(/^ENDING$/);
     assert.equal(await refused(port), 'ECONNREFUSED');
     await idle.closed; // before the client does anything more: closed at once
+    half.write('\r\n');
+    assert.match(await half.closed, /^HTTP\/1\.1 200 [^]*\r\nconnection: close\r\n[^]*fast$/i);
     events.push('go');
     server.child.stdin.write('go\n');
     const slowGot = await slow.closed;
@@ -109,7 +115,7 @@ for (const mode of ['http', 'express']) {
     const end = await server.end;
     assert.match(slowGot, /^HTTP\/1\.1 200 [^]*\r\nconnection: close\r\n[^]*\/slow answered$/i);
     assert.match(streamGot, /^HTTP\/1\.1 200 [^]*streamed [^]*\/stream answered[^]*0\r\n\r\n$/i);
-    assert.deepEqual(events.slice(0, 2), ['idle closed', 'go']);
+    assert.deepEqual(events.slice(0, 3), ['idle closed', 'half closed', 'go']);
     assert.equal(events.at(-1), 'exit');
     assert.deepEqual([end.status, end.signal, end.stderr], [null, 'SIGTERM', '']);
   });
