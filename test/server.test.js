@@ -82,7 +82,7 @@ const refused = (port) => new Promise((resolve) => {
   socket.on('error', (error) => resolve(error.code));
 });
 
-for (const mode of ['http', 'express']) {
+for (const mode of ['http', 'express', 'fastify']) {
   test(`[${mode}] SIGTERM: the requests in flight are answered with Connection: close, idle keep-alive connections close at once, new ones are refused, the process ends after the last answer`, async () => {
     const server = start(mode);
     const port = Number((await server.line(/^PORT /)).slice(5));
