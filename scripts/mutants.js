@@ -541,4 +541,11 @@ export default [
     breaks: "the deadline's line names a closed server without its address",
     tests: ['test/server.test.js'],
   },
+  {
+    file: 'src/server.ts',
+    from: 'later(() => later(() => server.closeIdleConnections?.()));',
+    to: 'server.closeIdleConnections?.();',
+    breaks: 'a request that reached an idle keep-alive connection while the handlers ran is reset unread',
+    tests: ['test/server.test.js'],
+  },
 ];

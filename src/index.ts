@@ -104,10 +104,16 @@ const disposeKey = (name: 'asyncDispose' | 'dispose'): symbol => (Symbol as unkn
  * disposal is awaited within the deadline. Returns `resource`; `null` and `undefined` are taken
  * and ignored. `unregister(resource)` removes every registration of it.
  *
+ * A server (node:http, node:https, node:http2, and so Express and Fastify's `.server`;
+ * `Deno.serve()`, `Bun.serve()`) is shut down for real instead of merely closed: it stops
+ * listening, answers every request it has read (responses written from then on say
+ * `Connection: close`; HTTP/2 sessions get GOAWAY), closes each connection as soon as it is idle,
+ * and what is still open at the deadline is destroyed. See docs/servers.md.
+ *
  * @throws {TypeError} if `resource` has neither method.
  * @example
  * ```ts
- * const server = atexit.use(http.createServer(app)); // closed at exit
+ * const server = atexit.use(http.createServer(app)); // shut down at exit
  * ```
  */
 export function use<T extends Resource | null | undefined>(resource: T): T {

@@ -65,6 +65,8 @@ function where(address: Any): string {
   }
 }
 
+const later = (fn: () => void): unknown => setTimeout(fn, 0);
+
 /** Calls `fn` when the run now going on ends, which is at its deadline if this server is still closing then. */
 function atDeadline(fn: () => void): void {
   shared().run?.done.then(() => {
@@ -132,6 +134,9 @@ function nodeServer(server: Any, kind: string): Handler {
       // ones: server.close() does it the other way round, and a client that sees its connection
       // closed could still connect (Node 20 and 26 accept it, then reset it). close() calls back
       // once every connection is closed (with an error we ignore if it was not listening).
+      // The idle ones close after the event loop has polled its sockets once more: a request
+      // that came on one while the handlers ran is then read, and answered with
+      // `Connection: close`, instead of reset unread.
       return new Promise<void>((resolve) => {
         server.closeIdleConnections = () => {};
         try {
@@ -139,7 +144,7 @@ function nodeServer(server: Any, kind: string): Handler {
         } finally {
           delete server.closeIdleConnections;
         }
-        server.closeIdleConnections?.();
+        later(() => later(() => server.closeIdleConnections?.()));
       });
     },
     () => `${kind} server ${where(server.address())}`,

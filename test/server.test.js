@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { command } from './harness.js';
+import { command, runtime } from './harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -60,7 +60,7 @@ function client(port, events, name) {
   socket.setEncoding('utf8').on('data', (chunk) => (got += chunk));
   socket.on('error', () => {});
   return {
-    send: (path) => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`),
+    send: (path, written) => socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`, written),
     write: (text) => socket.write(text),
     received: () => got,
     /** Resolves once `count` complete responses (bodies of known length or chunked) are in. */
@@ -80,6 +80,15 @@ const refused = (port) => new Promise((resolve) => {
     resolve('connected');
   });
   socket.on('error', (error) => resolve(error.code));
+});
+
+/** A new connection and a request on it: how it ended if no response came ('closed' for a plain close). */
+const unserved = (port) => new Promise((resolve) => {
+  const socket = connect(port, '127.0.0.1', () => socket.write('GET /fast HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+  let got = '';
+  socket.setEncoding('utf8').on('data', (chunk) => (got += chunk));
+  socket.on('error', (error) => resolve(error.code));
+  socket.on('close', () => resolve(got || 'closed'));
 });
 
 for (const mode of ['http', 'express', 'fastify']) {
@@ -153,8 +162,28 @@ test('[http2] SIGTERM: every session gets GOAWAY, an idle one closes at once, th
   assert.equal(await answer, '200 /slow answered');
   await busy.closed;
   const end = await server.end;
-  assert.deepEqual(events.slice(0, 3).sort(), ['busy goaway', 'idle closed', 'idle goaway']);
-  assert.deepEqual(events.slice(3), ['go', 'busy closed', 'exit']);
+  // (Node 26's own close() sends a second GOAWAY.)
+  const before = events.slice(0, events.indexOf('go'));
+  assert.deepEqual([...new Set(before)].sort(), ['busy goaway', 'idle closed', 'idle goaway']);
+  assert.deepEqual(events.slice(before.length), ['go', 'busy closed', 'exit']);
+  assert.deepEqual([end.status, end.signal, end.stderr], [null, 'SIGTERM', '']);
+});
+
+// Bun's node:http close() closes the idle connections itself, at once: there such a request is reset
+// unread (docs/servers.md).
+test('a request that reached an idle keep-alive connection while the handlers ran is read and answered with Connection: close, not reset', { skip: runtime === 'bun' && "Bun's close() closes idle connections at once" }, async () => {
+  const server = start('unread');
+  const port = Number((await server.line(/^PORT /)).slice(5));
+  const idle = client(port, server.events, 'idle');
+  idle.send('/fast');
+  await idle.responses(1);
+  server.child.kill('SIGTERM');
+  await server.line(/^BLOCKED$/);
+  // Once written, the request is in the server's socket buffer (loopback): then let the handler go on.
+  idle.send('/fast', () => server.child.stdin.write('sent\n'));
+  const got = await idle.closed;
+  const end = await server.end;
+  assert.match(got, /^HTTP\/1\.1 200 (?:(?!connection: close)[^])*fastHTTP\/1\.1 200 [^]*\r\nconnection: close\r\n[^]*fast$/i);
   assert.deepEqual([end.status, end.signal, end.stderr], [null, 'SIGTERM', '']);
 });
 
@@ -201,7 +230,10 @@ for (const [name, bin, flags] of [
     server.child.kill('SIGTERM');
     await server.line(/^ENDING$/);
     await idle.closed;
-    assert.equal(await refused(port), 'ECONNREFUSED');
+    // Deno.serve() may still accept a connection for a moment after shutdown(), and then reset
+    // it (docs/servers.md): it is never served.
+    if (name === 'Bun.serve') assert.equal(await refused(port), 'ECONNREFUSED');
+    else assert.match(await unserved(port), /^(ECONNREFUSED|ECONNRESET|closed)$/);
     events.push('go');
     server.child.stdin.write('go\n');
     assert.match(await slow.closed, /^HTTP\/1\.1 200 [^]*\r\n\r\n\/slow answered$/);
