@@ -138,11 +138,19 @@ const median = (xs) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-const fmt = (x, unit = '') => (x >= 1000 && unit === 'ms' ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)}${unit && ` ${unit}`}`);
-const spread = (xs, unit) => (Math.min(...xs) === Math.max(...xs) ? fmt(xs[0], unit) : `${fmt(median(xs), unit)} (${fmt(Math.min(...xs), unit)}–${fmt(Math.max(...xs), unit)})`);
+const fmt = (x, unit = '') => (x === null || !Number.isFinite(x) ? '—' : x >= 1000 && unit === 'ms' ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)}${unit && ` ${unit}`}`);
+/** The median, and the range when the runs differ; a tail with no answer at all (no request answered) is left out. */
+const spread = (values, unit) => {
+  const xs = values.filter((x) => x !== null && Number.isFinite(x));
+  if (xs.length === 0) return '—';
+  const note = xs.length < values.length ? ` (${values.length - xs.length} runs: none)` : '';
+  return Math.min(...xs) === Math.max(...xs) ? `${fmt(xs[0], unit)}${note}` : `${fmt(median(xs), unit)} (${fmt(Math.min(...xs), unit)}–${fmt(Math.max(...xs), unit)})${note}`;
+};
 
-const all = {};
-for (let run = 0; run < RUNS; run++) {
+// `--render file.json`: prints the table of a saved run again, without running anything.
+const saved = option('--render') && JSON.parse(readFileSync(option('--render'), 'utf8'));
+const all = saved?.results ?? {};
+for (let run = 0; !saved && run < RUNS; run++) {
   const order = CONTENDERS.map((_, i) => CONTENDERS[(i + run) % CONTENDERS.length]);
   for (const variant of VARIANTS) {
     for (const contender of order) {
@@ -153,14 +161,14 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 
-const version = await new Promise((resolve) => {
-  const v = spawn(bin, runtime === 'deno' ? ['--version'] : ['--version']);
+const version = saved?.version ?? await new Promise((resolve) => {
+  const v = spawn(bin, ['--version']);
   let out = '';
   v.stdout.on('data', (chunk) => (out += chunk));
   v.on('close', () => resolve(out.split('\n')[0].trim()));
 });
 const lines = [
-  `${runtime} (${version}), ${RUNS} runs, ${LOOPS} keep-alive client loops, SIGTERM after ${LOAD_BEFORE_SIGTERM / 1000} s; medians (min–max)`,
+  `${saved?.runtime ?? runtime} (${version}), ${saved?.runs ?? RUNS} runs, ${LOOPS} keep-alive client loops, SIGTERM after ${LOAD_BEFORE_SIGTERM / 1000} s; medians (min–max)`,
   '',
   '| variant | contender | ok | refused | lost, read by the server | lost, never read | SIGTERM → exit | last answer → exit | ended by | lost as |',
   '|---|---|---:|---:|---:|---:|---:|---:|---|---|',
@@ -168,6 +176,7 @@ const lines = [
 for (const variant of VARIANTS) {
   for (const contender of CONTENDERS) {
     const rs = all[`${contender} ${variant}`];
+    if (!rs) continue;
     const col = (key, unit) => spread(rs.map((r) => r[key]), unit);
     lines.push(`| ${variant} | ${contender} | ${col('ok')} | ${col('refused')} | ${col('lostRead')} | ${col('lostUnread')} | ${col('exit', 'ms')} | ${col('tail', 'ms')} | ${[...new Set(rs.map((r) => r.endedBy))].join(', ')} | ${[...new Set(rs.map((r) => r.errors).filter(Boolean))].join('; ') || '—'} |`);
   }
