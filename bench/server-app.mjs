@@ -4,7 +4,8 @@
 // had read from one it never saw.
 //   node bench/server-app.mjs <contender> <query ms> <trace file>
 // Prints `PORT <n>` once listening. Contenders: atexit, bare, close-with-grace, http-terminator,
-// terminus, stoppable (node:http); native (atexit on Deno.serve or Bun.serve, by runtime).
+// terminus, stoppable (node:http); native (atexit on Deno.serve or Bun.serve, by runtime);
+// native-close (the same, the application adding `Connection: close` once the ending began).
 import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 
@@ -12,12 +13,14 @@ const [contender, ms, trace] = process.argv.slice(2);
 const sleep = (n) => new Promise((resolve) => setTimeout(resolve, n));
 const read = (url) => appendFileSync(trace, `${url.slice(3)}\n`); // /q/<id>
 
-if (contender === 'native') {
+if (contender === 'native' || contender === 'native-close') {
   const atexit = await import('atexit');
   const app = async (request) => {
     read(new URL(request.url).pathname);
     await sleep(Number(ms));
-    return new Response('ok');
+    // native-close: the application says `Connection: close` itself once the ending began
+    // (docs/servers.md: neither runtime lets atexit add it).
+    return new Response('ok', contender === 'native-close' && atexit.ending() ? { headers: { connection: 'close' } } : undefined);
   };
   const options = { port: 0, hostname: '127.0.0.1' };
   const server = globalThis.Deno ? Deno.serve({ ...options, onListen() {} }, app) : Bun.serve({ ...options, fetch: app });

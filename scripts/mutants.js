@@ -501,7 +501,7 @@ export default [
   },
   {
     file: 'src/server.ts',
-    from: 'if (ending && !res.stream) idle(socket);',
+    from: 'if (ending && !this.stream) idle(socket);',
     to: '',
     breaks: 'a connection whose response head went out before the ending stays open after it: the process waits for keepAliveTimeout',
     tests: ['test/server.test.js'],

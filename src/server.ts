@@ -103,14 +103,16 @@ function nodeServer(server: Any, kind: string): Handler {
   };
   // First, so that a response is marked before the application's listener writes it.
   const on = (event: string, listener: (...args: Any[]) => void): void => server.prependListener(event, listener);
+  // One listener for every response (no closure per request): `this` is the response.
+  function closed(this: Any): void {
+    const socket = open.get(this);
+    open.delete(this);
+    if (ending && !this.stream) idle(socket);
+  }
   on('request', (req: Any, res: Any) => {
-    const socket = req.socket;
-    open.set(res, socket);
+    open.set(res, req.socket);
     if (ending) tell(res);
-    res.once('close', () => {
-      open.delete(res);
-      if (ending && !res.stream) idle(socket);
-    });
+    res.on('close', closed);
   });
   if (kind === 'http2') {
     on('session', (session: Any) => {
