@@ -3,10 +3,13 @@
 // here is timed: each step waits for what the server prints, and "at once" means before a
 // keepAliveTimeout of ten minutes and before the client did anything.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import http2 from 'node:http2';
-import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { command, runtime } from './harness.js';
@@ -14,9 +17,9 @@ import { command, runtime } from './harness.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Starts the fixture; `lines` resolves the next stdout line matching a pattern; `end` with how it ended. */
-function start(mode, { stdin = 'pipe', line: cmd } = {}) {
+function start(mode, { stdin = 'pipe', line: cmd, env = {} } = {}) {
   const [file, argv] = cmd ?? command(fileURLToPath(new URL('fixtures/server-http.mjs', import.meta.url)), [mode]);
-  const child = spawn(file, argv, { cwd: root, env: { ...process.env, NODE_DEBUG: '' }, stdio: [stdin, 'pipe', 'pipe'] });
+  const child = spawn(file, argv, { cwd: root, env: { ...process.env, NODE_DEBUG: '', ...env }, stdio: [stdin, 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const wanted = [];
@@ -50,8 +53,8 @@ function start(mode, { stdin = 'pipe', line: cmd } = {}) {
 }
 
 /** A raw HTTP/1.1 client on one keep-alive connection: what it got, and when the server closed it. */
-function client(port, events, name) {
-  const socket = connect(port, '127.0.0.1');
+function client(port, events, name, { secure = false } = {}) {
+  const socket = secure ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }) : connect(port, '127.0.0.1');
   let got = '';
   const closed = new Promise((resolve) => socket.on('close', () => {
     events.push(`${name} closed`);
@@ -171,6 +174,53 @@ test('[http2] SIGTERM: every session gets GOAWAY, an idle one closes at once, th
 
 // Bun's node:http close() closes the idle connections itself, at once: there such a request is reset
 // unread (docs/servers.md).
+// TLS: a key and a self-signed certificate made by openssl for these tests.
+let tls;
+try {
+  const dir = mkdtempSync(join(tmpdir(), 'server-tls-'));
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1'], { stdio: 'ignore' });
+  tls = { env: { TLS_KEY: key, TLS_CERT: cert }, dir };
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+} catch {
+  tls = undefined;
+}
+
+for (const mode of ['https', 'h2s']) {
+  test(`[${mode}] SIGTERM over TLS${mode === 'h2s' ? ' (HTTP/2 server, HTTP/1.1 client through allowHTTP1; an HTTP/2 session gets GOAWAY)' : ''}: the request in flight is answered with Connection: close, the idle connection closes at once, the process ends after the answer`, { skip: !tls && 'openssl is not installed' }, async () => {
+    const server = start(mode, { env: tls.env });
+    const port = Number((await server.line(/^PORT /)).slice(5));
+    const { events } = server;
+    const idle = client(port, events, 'idle', { secure: true });
+    idle.send('/fast');
+    await idle.responses(1);
+    let session;
+    if (mode === 'h2s') {
+      session = http2.connect(`https://127.0.0.1:${port}`, { rejectUnauthorized: false });
+      session.on('error', () => {});
+      session.on('goaway', () => events.push('h2 goaway'));
+      session.on('close', () => events.push('h2 closed'));
+      await new Promise((resolve) => session.once('connect', resolve));
+    }
+    const slow = client(port, events, 'slow', { secure: true });
+    slow.send('/slow');
+    await server.line(/^READY$/);
+    server.child.kill('SIGTERM');
+    await server.line(/^ENDING$/);
+    assert.equal(await refused(port), 'ECONNREFUSED');
+    await idle.closed;
+    events.push('go');
+    server.child.stdin.write('go\n');
+    assert.match(await slow.closed, /^HTTP\/1\.1 200 [^]*\r\nconnection: close\r\n[^]*\/slow answered$/i);
+    const end = await server.end;
+    const before = events.slice(0, events.indexOf('go'));
+    assert.deepEqual([...new Set(before)].sort(), mode === 'h2s' ? ['h2 closed', 'h2 goaway', 'idle closed'] : ['idle closed']);
+    assert.deepEqual(events.slice(before.length), ['go', 'slow closed', 'exit']);
+    assert.deepEqual([end.status, end.signal, end.stderr], [null, 'SIGTERM', '']);
+  });
+}
+
 test('a request that reached an idle keep-alive connection while the handlers ran is read and answered with Connection: close, not reset', { skip: runtime === 'bun' && "Bun's close() closes idle connections at once" }, async () => {
   const server = start('unread');
   const port = Number((await server.line(/^PORT /)).slice(5));
