@@ -25,8 +25,8 @@ export function closer(server: Any): Handler | undefined {
       return nodeServer(server, has('updateSettings') ? 'http2' : has('setSecureContext') ? 'https' : 'http');
     }
     if (has('shutdown') && server.finished) {
-      // Deno.serve(): shutdown() stops listening, tells clients to go and resolves once the
-      // requests in flight are answered; it has no way to cut them at the deadline.
+      // Deno.serve(): shutdown() stops listening, closes the idle connections and resolves once
+      // the requests in flight are answered; it has no way to cut them at the deadline.
       return named(() => server.shutdown(), () => `Deno.serve ${where(server.addr)}`);
     }
     if (has('stop') && has('reload') && has('upgrade')) {

@@ -301,6 +301,11 @@ for (const [name, bin, flags] of [
     slow.send('/slow');
     await server.line(/^READY$/);
     if (name === 'Deno.serve') server.child.kill('SIGTERM');
+    else {
+      await server.line(/^ran; /);
+      assert.equal(await slow.closed, ''); // cut while the program still runs
+      server.child.stdin.write('bye\n');
+    }
     const end = await server.end;
     assert.match(end.stderr, new RegExp(`^atexit: deadline of 300 ms passed while awaiting ${name.replace('.', '\\.')} 127\\.0\\.0\\.1:${port}[;,]`));
     assert.equal(await slow.closed, '');
