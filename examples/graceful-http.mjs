@@ -42,8 +42,9 @@ atexit.register(async function closePool() {
   await pool.end(); // the requests in flight were still using it
   console.log('pool closed');
 });
-// server[Symbol.asyncDispose] (Node 20.4+): close() stops accepting and resolves once the
-// requests in flight are answered.
+// use(server) shuts the server down for real (docs/servers.md): it stops listening, answers
+// the requests in flight with `Connection: close`, closes each keep-alive connection once it is
+// idle, and resolves once every connection is closed: no wait for keepAliveTimeout or clients.
 atexit.use(server).on('close', () => console.log('server closed'));
 atexit.register(() => console.log(`shutting down: ${JSON.stringify(atexit.ending())}`));
 

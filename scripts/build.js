@@ -8,6 +8,8 @@ const adapter = (name) => ({
   name: `runtime-${name}`,
   setup(b) {
     b.onResolve({ filter: /^\.\/runtime\.ts$/ }, () => ({ path: new URL(`../src/runtimes/${name}.ts`, import.meta.url).pathname }));
+    // A browser has no server for use() to shut down (src/server.ts): it gets the stub.
+    if (name === 'browser') b.onResolve({ filter: /^\.\/server\.ts$/ }, () => ({ path: new URL('../src/server-browser.ts', import.meta.url).pathname }));
   },
 });
 const bundles = [

@@ -33,10 +33,12 @@
 // (browser): a run that a stopped handler began ends with it (Run.abandon, a drain that ends
 // without emptying), an uncaught error while a run awaits is what ending() then says, and a
 // signal heard while the runtime is exiting does not change it.
+// Issue #25 (use(server) shuts node:http/https/http2, Deno.serve and Bun.serve down for real:
+// src/server.ts) added about 610 B to the Node entry; the browser's gets a stub (scripts/build.js).
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 
-const budgets = { 'dist/index.js': 8960, 'dist/browser.js': 6400 };
+const budgets = { 'dist/index.js': 9580, 'dist/browser.js': 6400 };
 let over = false;
 for (const [entry, budget] of Object.entries(budgets)) {
   const { outputFiles } = await build({

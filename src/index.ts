@@ -16,6 +16,7 @@ import type { Handler } from './registry.ts';
 import { callerFrame, describeValue, nameOf, write } from './report.ts';
 import { ExitRequest } from './run.ts';
 import { adapter, install } from './runtime.ts';
+import { closer } from './server.ts';
 import { bare, mine, settle, shared, type Ending, type Options, type Shared } from './state.ts';
 
 export type { Handler } from './registry.ts';
@@ -103,14 +104,25 @@ const disposeKey = (name: 'asyncDispose' | 'dispose'): symbol => (Symbol as unkn
  * disposal is awaited within the deadline. Returns `resource`; `null` and `undefined` are taken
  * and ignored. `unregister(resource)` removes every registration of it.
  *
+ * A server (node:http, node:https, node:http2, and so Express and Fastify's `.server`;
+ * `Deno.serve()`, `Bun.serve()`) is shut down for real instead of merely closed: it stops
+ * listening, answers every request it has read (responses written from then on say
+ * `Connection: close`; HTTP/2 sessions get GOAWAY), closes each connection as soon as it is idle,
+ * and what is still open at the deadline is destroyed. See docs/servers.md.
+ *
  * @throws {TypeError} if `resource` has neither method.
  * @example
  * ```ts
- * const server = atexit.use(http.createServer(app)); // closed at exit
+ * const server = atexit.use(http.createServer(app)); // shut down at exit
  * ```
  */
 export function use<T extends Resource | null | undefined>(resource: T): T {
   if (resource === null || resource === undefined) return resource;
+  const server = closer(resource);
+  if (server) {
+    attach(shared(), resource, server, server);
+    return resource;
+  }
   let method: unknown;
   let async = true;
   if (typeof resource === 'object' || typeof resource === 'function') {
@@ -169,8 +181,9 @@ export function defer<F extends Handler>(func: F, ...args: NoInfer<Parameters<F>
 
 /** Registers `disposer` for `key` (a resource, or defer's function), named after `named`, so unregister(key) finds it. */
 function attach(s: Shared, key: object, named: { name: unknown }, disposer: Handler): Handler {
-  // Reports and NODE_DEBUG name the function or the dispose method, not this wrapper.
-  Object.defineProperty(disposer, 'name', bare({ value: nameOf(named as Handler) }));
+  // Reports and NODE_DEBUG name the function or the dispose method, not this wrapper (a server's
+  // closer names its server itself).
+  if (named !== disposer) Object.defineProperty(disposer, 'name', bare({ value: nameOf(named as Handler) }));
   const made = (s.uses ??= new WeakMap()).get(key);
   if (made) made.push(disposer);
   else s.uses.set(key, [disposer]);
