@@ -44,11 +44,12 @@ export function register<F extends Handler>(func: F, ...args: NoInfer<Parameters
 export function register(func: Handler, ...args: unknown[]): Handler {
   // The common case, kept apart and small so that V8 runs it fast while the code is still cold
   // (a program registering many handlers at start-up): no arguments, listeners installed, and a
-  // function without a `prototype` (an arrow or a method), which cannot be a class.
+  // function without a `prototype` (an arrow or a method), which cannot be a class; no run in
+  // progress (a registration made during one is said on stderr, in add()).
   const s = mine;
   let plain = false;
   try {
-    plain = args.length === 0 && s?.uninstall !== undefined && s.sites === undefined && typeof func === 'function' && !('prototype' in func);
+    plain = args.length === 0 && s?.uninstall !== undefined && s.sites === undefined && s.run === undefined && typeof func === 'function' && !('prototype' in func);
   } catch {
     // `in` on a revoked Proxy: the checks in registerMore() say what it is
   }
@@ -63,7 +64,7 @@ function registerMore(func: Handler, args: unknown[]): Handler {
   if (typeof func !== 'function' || isClass(func)) {
     // (No `arguments.length` here to tell register() from register(undefined): reading
     // `arguments` at all makes every call build that object, doubling the cost of register.)
-    throw new TypeError(`atexit.register: expected a function, got ${describeValue(func)}`);
+    throw new TypeError(`atexit.register: expected a function, got ${describeValue(func)}${notAFunction(func, 'register')}`);
   }
   const s = shared();
   const context = args.length === 1 ? decoratorContext(args[0]) : undefined;
@@ -121,7 +122,7 @@ export function use<T extends Resource | null | undefined>(resource: T): T {
     }
   }
   if (typeof method !== 'function') {
-    throw new TypeError(`atexit.use: expected a resource with [Symbol.asyncDispose] or [Symbol.dispose], got ${typeof resource === 'function' ? 'a function without them' : describeValue(resource)}`);
+    throw new TypeError(`atexit.use: expected a resource with [Symbol.asyncDispose] or [Symbol.dispose], got ${typeof resource === 'function' ? 'a function without them' : describeValue(resource)}${notDisposable(resource)}`);
   }
   const dispose = method as () => unknown;
   // As the proposal does, a synchronous [Symbol.dispose] is not awaited, whatever it returns.
@@ -145,7 +146,7 @@ export function use<T extends Resource | null | undefined>(resource: T): T {
  * ```
  */
 export function defer<F extends Handler>(func: F, ...args: NoInfer<Parameters<F>>): Deferred {
-  if (typeof func !== 'function' || isClass(func)) throw new TypeError(`atexit.defer: expected a function, got ${describeValue(func)}`);
+  if (typeof func !== 'function' || isClass(func)) throw new TypeError(`atexit.defer: expected a function, got ${describeValue(func)}${notAFunction(func, 'defer')}`);
   const s = shared();
   let ran = false;
   const call = (): unknown => {
@@ -231,7 +232,8 @@ export function clear(): void {
 }
 
 /**
- * The number of registrations waiting to run.
+ * The number of registrations waiting to run. While handlers run: those this run has still to
+ * call (not the running one, nor those registered meanwhile, which will not run).
  *
  * @example
  * ```ts
@@ -240,7 +242,8 @@ export function clear(): void {
  * ```
  */
 export function ncallbacks(): number {
-  return shared().registry.size;
+  const s = shared();
+  return s.run ? Math.max(0, s.registry.size - (lateCounts.get(s.run) ?? 0)) : s.registry.size;
 }
 
 /**
@@ -345,10 +348,41 @@ function add(s: Shared, func: Handler, args: unknown[] | undefined): void {
     // the handler's own (an anonymous rejection, a class behind bind()) can still be placed.
     if (adapter.host().trace) s.sites ??= new WeakMap();
   }
-  if (!s.sites) return;
-  if (!s.sites.has(func)) s.sites.set(func, callerFrame());
+  if (s.sites && !s.sites.has(func)) s.sites.set(func, callerFrame());
   // As in CPython: the run drains what was registered before it; the registry is empty after it.
-  if (s.run) write(`${adapter.host().trace} ${nameOf(func)} was registered while handlers run: it will not run`);
+  // Said always, not only under NODE_DEBUG: a cleanup that silently never runs is a bug to find.
+  if (s.run) {
+    lateCounts.set(s.run, (lateCounts.get(s.run) ?? 0) + 1);
+    const frame = callerFrame();
+    write(`atexit: ${nameOf(func)}${frame === '?' ? '' : ` (registered at ${frame})`} was registered while handlers run: this run will not call it`);
+  }
+}
+
+/**
+ * How many registrations each run in progress got while it ran (they will not run in it), so
+ * that ncallbacks() leaves them out. Per copy of the package: a registration made through
+ * another copy is counted there.
+ */
+const lateCounts = new WeakMap<object, number>();
+
+/** The hint a TypeError of register() or defer() adds for the two common mistakes. */
+function notAFunction(value: unknown, who: string): string {
+  const called = value === undefined ? 'did you call it?' : describeValue(value) === 'a Promise' ? 'the function already ran.' : '';
+  return called && `: ${called} Pass the function itself: atexit.${who}(f), not atexit.${who}(f())`;
+}
+
+/** Common names of a cleanup method, for use()'s hint on an object that is not disposable. */
+const CLEANUPS = ['close', 'end', 'destroy', 'dispose', 'disconnect', 'stop', 'quit', 'shutdown', 'terminate'];
+
+/** The hint use()'s TypeError adds for an object with a cleanup method but neither symbol. */
+function notDisposable(value: unknown): string {
+  try {
+    const name = typeof value === 'object' && value !== null ? CLEANUPS.find((key) => typeof (value as Record<string, unknown>)[key] === 'function') : undefined;
+    if (name) return ` with ${name}(): register that call instead, atexit.register(() => x.${name}())`;
+  } catch {
+    // a revoked Proxy: no hint
+  }
+  return '';
 }
 
 const sourceOf = Function.prototype.toString;
@@ -374,14 +408,16 @@ function isClass(func: Handler): boolean {
 }
 
 function decoratorContext(value: unknown): ClassMethodDecoratorContext | undefined {
+  let name: string;
   try {
     const context = value as ClassMethodDecoratorContext;
     if (context.kind !== 'method' || typeof context.addInitializer !== 'function') return undefined;
     if (context.static) return context;
+    name = String(context.name);
   } catch {
     return undefined; // not an object we may look into (null, a revoked Proxy): an argument
   }
-  throw new TypeError('atexit.register decorates static methods only');
+  throw new TypeError(`atexit.register decorates static methods only, got the instance method ${name}: at exit there is no instance. Make it static, or call atexit.register(() => this.${name}()) in the constructor`);
 }
 
 /**

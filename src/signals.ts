@@ -34,3 +34,13 @@ export function signalsOf(os: string | undefined): Readonly<Record<string, numbe
   return table;
 }
 
+
+/**
+ * The known signal a mistyped `name` meant, for an error message: the same name in capitals
+ * with its `SIG` prefix (`sigterm`, `TERM`); undefined when that is not a known one either.
+ * (A misspelling such as `SIGTREM` is the type checker's to catch: `Options['signals']`.)
+ */
+export function meant(name: string, known: readonly string[]): string | undefined {
+  const upper = name.toUpperCase().replace(/^(?!SIG)/, 'SIG');
+  return known.includes(upper) ? upper : undefined;
+}
