@@ -298,6 +298,20 @@ export default [
     breaks: 'every deferred scope that ended stays listed under its function: a server deferring one function per request grows without end',
     tests: ['test/dispose.test.js'],
   },
+  {
+    file: 'src/index.ts',
+    from: 's.sites === undefined && s.run === undefined && typeof func',
+    to: 's.sites === undefined && typeof func',
+    breaks: "a handler registered during a run through register()'s fast path is dropped without a word",
+    tests: ['test/node.test.js', 'test/model.test.js'],
+  },
+  {
+    file: 'src/index.ts',
+    from: "return s.run ? Math.max(0, s.registry.size - (lateCounts.get(s.run) ?? 0)) : s.registry.size;",
+    to: 'return s.registry.size;',
+    breaks: 'ncallbacks() during a run counts a registration that will not run',
+    tests: ['test/report.test.js'],
+  },
   // ---- ending.ts: the policy ----
   {
     file: 'src/ending.ts',
