@@ -20,7 +20,7 @@ import { bare, mine, settle, shared, type Ending, type Options, type Shared } fr
 
 export type { Handler } from './registry.ts';
 export type { Reporter, Unraisable } from './report.ts';
-export type { Ending, Options } from './state.ts';
+export type { Ending, Options, Signal } from './state.ts';
 
 // The decorator's overload comes first: when no overload matches, TypeScript 7 reports only the
 // last one, and a wrong argument to a handler is the error people meet.
@@ -288,10 +288,11 @@ export function ending(): Ending | undefined {
 }
 
 /**
- * Reads and changes the settings shared by every copy of the package: the `deadline` for
- * async handlers (ms, default 10 000), the `reporter` that receives failures, and the
- * `signals` treated as endings (default: SIGHUP, SIGINT, SIGTERM and SIGUSR2 on POSIX systems;
- * SIGHUP, SIGINT, SIGBREAK on Windows; no effect in browsers).
+ * Reads and changes the settings shared by every copy of the package: the `deadline` that
+ * bounds the whole run of handlers, synchronous ones included (ms, default 10 000; past it the
+ * remaining handlers still run, without being awaited), the `reporter` that receives failures,
+ * and the `signals` treated as endings (default: SIGHUP, SIGINT, SIGTERM and SIGUSR2 on POSIX
+ * systems; SIGHUP, SIGINT, SIGBREAK on Windows; no effect in browsers).
  *
  * @throws {TypeError} for an unknown option, a wrong value, or a signal that is unknown or
  * that atexit never takes (SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGUSR1, SIGPIPE, …).
@@ -336,7 +337,7 @@ export function configure(options: Partial<Options> = {}): Options {
       s.uninstall = install(s);
     }
   }
-  return { deadline, reporter: reporter as Options['reporter'], signals: listened(s, adapter) };
+  return { deadline, reporter: reporter as Options['reporter'], signals: listened(s, adapter) as Options['signals'] };
 }
 
 

@@ -18,9 +18,24 @@ export type Ending =
   /** `runExitFuncs()` was called. */
   | { reason: 'manual' };
 
+/**
+ * A signal `configure({ signals })` can take: the POSIX signals Node, Deno and Bun name (Linux's,
+ * the BSDs' and macOS's), and Windows' SIGBREAK; not those atexit refuses (SIGKILL, SIGSTOP,
+ * the faults, SIGUSR1, SIGPIPE, SIGPROF, SIGTRAP). A runtime may still not know one of them on
+ * its platform: `configure()` then throws.
+ */
+export type Signal =
+  | 'SIGHUP' | 'SIGINT' | 'SIGQUIT' | 'SIGABRT' | 'SIGIOT' | 'SIGUSR2' | 'SIGALRM' | 'SIGTERM'
+  | 'SIGSTKFLT' | 'SIGCHLD' | 'SIGCONT' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU' | 'SIGURG' | 'SIGXCPU'
+  | 'SIGXFSZ' | 'SIGVTALRM' | 'SIGWINCH' | 'SIGIO' | 'SIGPOLL' | 'SIGPWR' | 'SIGSYS' | 'SIGINFO'
+  | 'SIGEMT' | 'SIGLOST' | 'SIGUNUSED' | 'SIGBREAK';
+
 /** Settings shared by every copy of the package (see `configure()`). */
 export interface Options {
-  /** Milliseconds allowed for the whole run of async handlers; `Infinity` waits forever. */
+  /**
+   * Milliseconds the whole run of handlers may take, synchronous ones included; `Infinity`
+   * waits forever. Past it the remaining handlers still run, without being awaited.
+   */
   deadline: number;
   /** Receives every failure of a handler. */
   reporter: Reporter;
@@ -28,7 +43,7 @@ export interface Options {
    * The signals atexit treats as endings; by default the platform's (SIGHUP, SIGINT, SIGTERM
    * and SIGUSR2 on POSIX systems, SIGBREAK on Windows). Not used in browsers.
    */
-  signals: string[];
+  signals: Signal[];
 }
 
 /** The one process-wide (per worker) state, shared by every loaded copy of the package. */
