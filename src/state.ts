@@ -33,8 +33,8 @@ export type Signal =
 /** Settings shared by every copy of the package (see `configure()`). */
 export interface Options {
   /**
-   * Milliseconds the whole run of handlers may take, synchronous ones included; `Infinity`
-   * waits forever. Past it the remaining handlers still run, without being awaited.
+   * Milliseconds: the deadline that bounds the whole run of handlers, synchronous ones included
+   * (`Infinity`: no deadline). Past it the remaining handlers still run, without being awaited.
    */
   deadline: number;
   /** Receives every failure of a handler. */
