@@ -35,12 +35,12 @@
 // signal heard while the runtime is exiting does not change it. Issue #28 (each common mistake's
 // TypeError says what to do: a called function, a Promise, a signal name in small letters or
 // without SIG, an object with close() given to use(), an instance-method decorator; the line naming
-// a handler registered during a run, and ncallbacks() leaving it out) added 414 B (Node) and 365 B
-// (browser): sentences compress poorly.
+// a handler registered during a run that the run dropped, with where it was registered) added
+// 442 B (Node) and 464 B (browser): sentences compress poorly.
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 
-const budgets = { 'dist/index.js': 9376, 'dist/browser.js': 6800 };
+const budgets = { 'dist/index.js': 9400, 'dist/browser.js': 6830 };
 let over = false;
 for (const [entry, budget] of Object.entries(budgets)) {
   const { outputFiles } = await build({

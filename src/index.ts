@@ -13,7 +13,7 @@
 import { MAX_DELAY } from './drain.ts';
 import { checkCode, checkSignals, describeEnding, listened, manual, request } from './ending.ts';
 import type { Handler } from './registry.ts';
-import { callerFrame, describeValue, nameOf, write } from './report.ts';
+import { callerFrame, describeValue, lateSites, nameOf } from './report.ts';
 import { ExitRequest } from './run.ts';
 import { adapter, install } from './runtime.ts';
 import { bare, mine, settle, shared, type Ending, type Options, type Shared } from './state.ts';
@@ -232,8 +232,8 @@ export function clear(): void {
 }
 
 /**
- * The number of registrations waiting to run. While handlers run: those this run has still to
- * call (not the running one, nor those registered meanwhile, which will not run).
+ * The number of registrations waiting to run. While handlers run: those the run has not called
+ * yet, and those registered meanwhile, which it will not call (a nested `runExitFuncs()` would).
  *
  * @example
  * ```ts
@@ -242,8 +242,7 @@ export function clear(): void {
  * ```
  */
 export function ncallbacks(): number {
-  const s = shared();
-  return s.run ? Math.max(0, s.registry.size - (lateCounts.get(s.run) ?? 0)) : s.registry.size;
+  return shared().registry.size;
 }
 
 /**
@@ -351,20 +350,10 @@ function add(s: Shared, func: Handler, args: unknown[] | undefined): void {
   }
   if (s.sites && !s.sites.has(func)) s.sites.set(func, callerFrame());
   // As in CPython: the run drains what was registered before it; the registry is empty after it.
-  // Said always, not only under NODE_DEBUG: a cleanup that silently never runs is a bug to find.
-  if (s.run) {
-    lateCounts.set(s.run, (lateCounts.get(s.run) ?? 0) + 1);
-    const frame = callerFrame();
-    write(`atexit: ${nameOf(func)}${frame === '?' ? '' : ` (registered at ${frame})`} was registered while handlers run: this run will not call it`);
-  }
+  // A run that drops it says so (state.ts, reportDropped), always, not only under NODE_DEBUG: a
+  // cleanup that silently never runs is a bug to find. Where it was registered is kept for that.
+  if (s.run) lateSites.set(func, callerFrame());
 }
-
-/**
- * How many registrations each run in progress got while it ran (they will not run in it), so
- * that ncallbacks() leaves them out. Per copy of the package: a registration made through
- * another copy is counted there.
- */
-const lateCounts = new WeakMap<object, number>();
 
 /** The hint a TypeError of register() or defer() adds for the two common mistakes. */
 function notAFunction(value: unknown, who: string): string {

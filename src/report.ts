@@ -172,3 +172,17 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'bigint') return `the bigint ${value}n`;
   return `the ${typeof value} ${String(value)}`; // the number 42, the boolean true, the symbol Symbol(x)
 }
+
+/** Where each handler registered during a run was registered (set by register()), for the line below. */
+export const lateSites = new WeakMap<Handler, string>();
+
+/**
+ * Says, one line each, which handlers were registered while handlers ran and so did not run
+ * (the registry's `dropped`: a run ended without a nested run having called them).
+ */
+export function reportDropped(funcs: Handler[]): void {
+  for (const func of funcs) {
+    const site = lateSites.get(func);
+    write(`atexit: ${nameOf(func)}${site && site !== '?' ? ` (registered at ${site})` : ''} was registered while handlers ran: it did not run`);
+  }
+}

@@ -1,5 +1,5 @@
 import { createRegistry, type Handler, type Registry } from './registry.ts';
-import { printReport, type Reporter } from './report.ts';
+import { printReport, reportDropped, type Reporter } from './report.ts';
 import type { Act } from './ending.ts';
 import type { Run } from './run.ts';
 
@@ -97,7 +97,7 @@ export function shared(): Shared {
   // Every field an own property from the start, so that none is ever read from a polluted
   // Object.prototype. Not a prototype-less object: V8 keeps those in dictionary mode, which
   // doubles the cost of register()'s fast path.
-  mine = { version: 2, registry: createRegistry(), options: { deadline: 10_000, reporter: printReport, signals: undefined }, self: undefined, sites: undefined, uses: undefined, run: undefined, closing: undefined, uninstall: undefined, heard: undefined, cause: undefined };
+  mine = { version: 2, registry: createRegistry(reportDropped), options: { deadline: 10_000, reporter: printReport, signals: undefined }, self: undefined, sites: undefined, uses: undefined, run: undefined, closing: undefined, uninstall: undefined, heard: undefined, cause: undefined };
   try {
     Object.defineProperty(globalThis, KEY, bare({ value: mine, configurable: true }));
   } catch {

@@ -67,10 +67,7 @@ function model(ops) {
   let epoch = 0;
   let ids = 0;
   let depth = 0; // runs in progress
-  const add = (k, a) => {
-    entries.push({ key: k, action: a, alive: true, id: ids++ });
-    if (depth) trace.push(`late ${k}`); // one stderr line names it (issue 28)
-  };
+  const add = (k, a) => entries.push({ key: k, action: a, alive: true, id: ids++, late: depth > 0 });
   const unregister = (k) => entries.forEach((e) => e.key === k && (e.alive = false));
   const clear = () => {
     entries = [];
@@ -93,6 +90,8 @@ function model(ops) {
       }
     }
     depth--;
+    // What was registered during a run and is still there is dropped: one stderr line each (issue 28).
+    for (const e of entries) if (e.late && e.alive) trace.push(`late ${e.key}`);
     clear(); // Python's atexit_cleanup: whatever was registered meanwhile goes too
     return outcome;
   };
@@ -217,7 +216,7 @@ async function real(ops) {
   };
   const error = console.error;
   console.error = (text, ...rest) => {
-    const late = /^atexit: f(\d) \(registered at .*\) was registered while handlers run: this run will not call it$/.exec(text);
+    const late = /^atexit: f(\d) \(registered at .*\) was registered while handlers ran: it did not run$/.exec(text);
     if (late) trace.push(`late ${late[1]}`);
     else error(text, ...rest);
   };
