@@ -98,7 +98,7 @@ test('a stack that is not a string (Error.prepareStackTrace returning the frames
 // registered, which is all that can place an anonymous rejection or a bound class.
 for (const runtime of Object.keys(RUNTIMES)) {
   for (const debug of ['', 'atexit']) {
-    test(`${runtime}${debug ? ', NODE_DEBUG=atexit' : ''}: a class behind bind() and an anonymous rejection: no package frame${debug ? '; the trace line names the registration site' : ''}`, () => {
+    test(`${runtime}${debug ? ', NODE_DEBUG=atexit' : ''}: a class behind bind() and an anonymous rejection: no package frame${debug ? '; the trace line names the registration site' : ''}`, { skip: runtime !== 'node' && missing(runtime) }, () => {
       const [command, args] = RUNTIMES[runtime](join(root, 'test/fixtures/report-nowhere.mjs'));
       const r = spawnSync(command, args, { cwd: root, encoding: 'utf8', env: { ...process.env, NODE_DEBUG: debug } });
       assert.deepEqual([r.status, r.signal], [0, null], r.stderr);
