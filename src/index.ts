@@ -45,7 +45,8 @@ export function register(func: Handler, ...args: unknown[]): Handler {
   // The common case, kept apart and small so that V8 runs it fast while the code is still cold
   // (a program registering many handlers at start-up): no arguments, listeners installed, and a
   // function without a `prototype` (an arrow or a method), which cannot be a class; no run in
-  // progress (a registration made during one is said on stderr, in add()).
+  // progress (add() keeps where a registration made during one was made, for the line saying
+  // that the run dropped it).
   const s = mine;
   let plain = false;
   try {
