@@ -16,7 +16,7 @@ const api = readFileSync(join(root, 'docs', 'api.md'), 'utf8');
 const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 const node = (args, cwd) => spawnSync(process.execPath, args, { cwd, encoding: 'utf8', env: { ...process.env, NODE_DEBUG: '' } });
 
-test('README: the first example prints what its comments say, async handler first', () => {
+test('README: the first example prints what its comments say, async handler first; the demo runs where the package is installed', () => {
   const code = /```js\n([\s\S]*?)```/.exec(readme)[1];
   assert.match(code, /^import \* as atexit from 'atexit';/);
   const dir = mkdtempSync(join(tmpdir(), 'atexit-readme-'));
@@ -30,6 +30,10 @@ test('README: the first example prints what its comments say, async handler firs
       const r = node([file], dir);
       assert.deepEqual([r.stdout, r.stderr, r.status], ['flushed\ngoodbye world\n', '', 0], file);
     }
+    // "Try it" where the package is installed: the demo finds the package by its name.
+    assert.match(readme, /^node node_modules\/atexit\/examples\/demo\.js /m);
+    const demo = node(['node_modules/atexit/examples/demo.js'], dir);
+    assert.deepEqual([demo.stdout.split('\n')[0], demo.status], ['3 handlers registered; the program now ends.', 0], demo.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
