@@ -63,8 +63,8 @@ export default [
   },
   {
     file: 'src/registry.ts',
-    from: 'if (args || index) addMore(func, args);',
-    to: 'if (args) addMore(func, args);',
+    from: 'if (args || index || draining) addMore(func, args);',
+    to: 'if (args || draining) addMore(func, args);',
     breaks: 'a registration without arguments made after the first unregister is not indexed: unregister misses it',
     tests: ['test/model.test.js', 'test/api.test.js'],
   },
