@@ -1,8 +1,9 @@
 // The runtime matrix: runs the child-process fixture suites on Node 20, 22, 24 and 26, Deno and Bun
-// (ATEXIT_RUNTIME, see test/harness.js) and the browser test in Chromium, then writes the
-// README's runtime table between its markers from the results.
-//   node scripts/matrix.js          run, print failures, write the table into README.md
-//   node scripts/matrix.js --check  run, and fail if README.md's table differs from this run's
+// (ATEXIT_RUNTIME, see test/harness.js; all but Node 20 fetched first into scripts/runtimes.js's
+// cache if needed) and the browser test in Chromium, then writes docs/matrix.md's runtime table
+// between its markers from the results.
+//   node scripts/matrix.js          run, print failures, write the table into docs/matrix.md
+//   node scripts/matrix.js --check  run, and fail if docs/matrix.md's table differs from this run's
 // Exits 1 when a test fails on any runtime. Rows are the endings of SPEC §3: a cell is ✅ when
 // every test tagged with that row in test/runtimes/runtimes.test.js (or test/browser.test.js)
 // passes on that runtime, ❌ when one fails, n/a when the runtime has no such ending.
@@ -11,6 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ADVICE, findChromium } from './chromium.js';
+import { fetch } from './runtimes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const check = process.argv.includes('--check');
@@ -89,7 +91,7 @@ const NOTES = {
   'graceful browser': 'A page cannot end itself: the handlers run (awaited) and the page stays; the returned promise never settles.',
 };
 
-/** The machine's Node 20, for the runner: `npm run` puts node_modules/.bin/node (Node 22) first. */
+/** The machine's Node 20, for the runner (the fixtures run on ATEXIT_RUNTIME's). */
 function node20() {
   if (process.version.startsWith('v20.')) return process.execPath;
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -116,12 +118,14 @@ function runTests(files, env) {
   });
 }
 
-// Without a browser the Browser column is not run: it is kept as README.md has it (neither
+// Without a browser the Browser column is not run: it is kept as docs/matrix.md has it (neither
 // checked nor rewritten), rather than turned into n/a.
 const browser = findChromium();
-if (!browser) console.error(`matrix: no Chromium found, so the Browser column is kept as README.md has it, unchecked; to run it, ${ADVICE}`);
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
-/** The mark README.md shows for `label` under `runtime`, without its note. */
+if (!browser) console.error(`matrix: no Chromium found, so the Browser column is kept as docs/matrix.md has it, unchecked; to run it, ${ADVICE}`);
+fetch(['node22', 'node24', 'node26', 'deno', 'bun']);
+const PAGE = join(root, 'docs', 'matrix.md');
+const readme = readFileSync(PAGE, 'utf8');
+/** The mark docs/matrix.md shows for `label` under `runtime`, without its note. */
 const kept = (label, runtime) => {
   const line = readme.split('\n').find((l) => l.startsWith(`| ${label} |`));
   const cells = line?.split(' | ');
@@ -176,19 +180,19 @@ const table = [
 ].join('\n');
 
 const markers = /(<!-- runtime-table:start -->\n)[\s\S]*?(\n<!-- runtime-table:end -->)/;
-if (!markers.test(readme)) throw new Error('README.md has no <!-- runtime-table:start --> / <!-- runtime-table:end --> markers');
+if (!markers.test(readme)) throw new Error('docs/matrix.md has no <!-- runtime-table:start --> / <!-- runtime-table:end --> markers');
 const fresh = readme.replace(markers, (_, start, end) => `${start}${table}${end}`);
 const failed = Object.values(results).some((list) => list.some((t) => t.status === 'fail'));
 if (check) {
   if (fresh !== readme) {
-    console.error('matrix: the runtime table in README.md differs from this run; run `npm run matrix` and commit it. Fresh table:\n');
+    console.error('matrix: the runtime table in docs/matrix.md differs from this run; run `npm run matrix` and commit it. Fresh table:\n');
     console.error(table);
     process.exitCode = 1;
   } else {
-    console.error('matrix: README.md runtime table is up to date');
+    console.error('matrix: docs/matrix.md runtime table is up to date');
   }
 } else if (fresh !== readme) {
-  writeFileSync(join(root, 'README.md'), fresh);
-  console.error('matrix: README.md runtime table written');
+  writeFileSync(PAGE, fresh);
+  console.error('matrix: docs/matrix.md runtime table written');
 }
 if (failed) process.exitCode = 1;

@@ -70,8 +70,8 @@ export default [
   },
   {
     file: 'src/registry.ts',
-    from: 'if (args || index) addMore(func, args);',
-    to: 'if (args) addMore(func, args);',
+    from: 'if (args || index || draining) addMore(func, args);',
+    to: 'if (args || draining) addMore(func, args);',
     breaks: 'a registration without arguments made after the first unregister is not indexed: unregister misses it',
     tests: ['test/model.test.js', 'test/api.test.js'],
   },
@@ -332,6 +332,27 @@ export default [
     to: '',
     breaks: 'every deferred scope that ended stays listed under its function: a server deferring one function per request grows without end',
     tests: ['test/dispose.test.js'],
+  },
+  {
+    file: 'src/index.ts',
+    from: 's.sites === undefined && s.run === undefined && typeof func',
+    to: 's.sites === undefined && typeof func',
+    breaks: "a handler registered during a run through register()'s fast path is named without where it was registered",
+    tests: ['test/node.test.js', 'test/model.test.js'],
+  },
+  {
+    file: 'src/registry.ts',
+    from: 'if (left.length) dropped?.(left);',
+    to: '',
+    breaks: 'a handler registered during a run is dropped without a word',
+    tests: ['test/node.test.js', 'test/model.test.js'],
+  },
+  {
+    file: 'src/registry.ts',
+    from: 'if (args || index || draining) addMore(func, args);',
+    to: 'if (args || index) addMore(func, args);',
+    breaks: 'a handler without arguments registered during a run is dropped without a word',
+    tests: ['test/node.test.js', 'test/model.test.js'],
   },
   // ---- ending.ts: the policy ----
   {

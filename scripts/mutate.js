@@ -36,7 +36,7 @@ const chosen = mutants
 
 /** A copy of the work tree without git, build output or dependencies (node_modules is linked). */
 function scratch() {
-  const dir = mkdtempSync(join(tmpdir(), 'mutant-')); // not "atexit": tests look for that word in output, paths included
+  const dir = mkdtempSync(join(tmpdir(), 'mutant-'));
   for (const entry of readdirSync(root)) {
     if (['.git', 'node_modules', 'dist', 'coverage'].includes(entry)) continue;
     cpSync(join(root, entry), join(dir, entry), { recursive: true });

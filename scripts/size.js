@@ -32,13 +32,17 @@
 // #20's mutants and `npm run fuzz` found three defects whose fixes added 73 B (Node) and 72 B
 // (browser): a run that a stopped handler began ends with it (Run.abandon, a drain that ends
 // without emptying), an uncaught error while a run awaits is what ending() then says, and a
-// signal heard while the runtime is exiting does not change it.
+// signal heard while the runtime is exiting does not change it. Issue #28 (each common mistake's
+// TypeError says what to do: a called function, a Promise, a signal name in small letters or
+// without SIG, an object with close() given to use(), an instance-method decorator; the line naming
+// a handler registered during a run that the run dropped, with where it was registered) added
+// 442 B (Node) and 464 B (browser): sentences compress poorly.
 // Issue #25 (use(server) shuts node:http/https/http2, Deno.serve and Bun.serve down for real:
 // src/server.ts) added about 610 B to the Node entry; the browser's gets a stub (scripts/build.js).
 import { build } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 
-const budgets = { 'dist/index.js': 9580, 'dist/browser.js': 6400 };
+const budgets = { 'dist/index.js': 10000, 'dist/browser.js': 6830 };
 let over = false;
 for (const [entry, budget] of Object.entries(budgets)) {
   const { outputFiles } = await build({

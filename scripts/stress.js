@@ -5,23 +5,22 @@
 //
 //   node scripts/stress.js [--runs N] [--runtimes node,node26,bun,deno]
 //
+// Runtimes not fetched yet (`npm run runtimes`) are left out, and said so.
 // Prints one line per case and runtime, then `N passed, N failed`. test/ctrlc.test.js runs a
 // few of each in `npm test` through `stress()`.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { where } from './runtimes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const fixture = fileURLToPath(new URL('../test/fixtures/ctrlc.mjs', import.meta.url));
 
-/** The command line that runs the fixture on `runtime`, or undefined if it is not installed. */
+/** The command line that runs the fixture on `runtime`, or undefined if it is not fetched (scripts/runtimes.js). */
 export function commandFor(runtime, args) {
-  const bin = (name) => `${root}node_modules/${name}`;
   if (runtime === 'node') return [process.execPath, [fixture, ...args]];
-  if (/^node\d+$/.test(runtime)) return existsSync(bin(`${runtime}/bin/node`)) ? [bin(`${runtime}/bin/node`), [fixture, ...args]] : undefined;
-  if (runtime === 'deno') return existsSync(bin('.bin/deno')) ? [bin('.bin/deno'), ['run', '-A', '--quiet', fixture, ...args]] : undefined;
-  if (runtime === 'bun') return existsSync(bin('.bin/bun')) ? [bin('.bin/bun'), [fixture, ...args]] : undefined;
-  return undefined;
+  const bin = where(runtime);
+  if (!bin) return undefined;
+  return runtime === 'deno' ? [bin, ['run', '-A', '--quiet', fixture, ...args]] : [bin, [fixture, ...args]];
 }
 
 const second = /^atexit: a second SIGINT: not awaiting slow; the remaining handlers run without waiting\n$/;
@@ -103,7 +102,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const argv = process.argv.slice(2);
   const option = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
   const runs = Number(option('--runs', 100));
-  const runtimes = option('--runtimes', 'node,node22,node24,node26,bun,deno').split(',').filter((r) => commandFor(r, []));
+  const wanted = option('--runtimes', 'node,node22,node24,node26,bun,deno').split(',');
+  const runtimes = wanted.filter((r) => commandFor(r, []));
+  for (const r of wanted.filter((r) => !runtimes.includes(r))) console.log(`skipped ${r}: not fetched (npm run runtimes -- ${r})`);
   let passed = 0;
   let failed = 0;
   for (const runtime of runtimes) {

@@ -8,6 +8,7 @@ import { raising } from './company.ts';
 import { describeValue, nameOf, write } from './report.ts';
 import { ExitRequest, start, type Host, type Outcome, type Run } from './run.ts';
 import { settle, type Ending, type Shared } from './state.ts';
+import { meant } from './signals.ts';
 
 /**
  * Where a relay is possible (Adapter.relayable), how long the same signal again may be a relayed
@@ -128,7 +129,7 @@ export function checkSignals(value: unknown, a: Adapter): string[] {
   const known = a.signals();
   for (const name of value as string[]) {
     if (Object.hasOwn(REFUSED, name)) throw new TypeError(`atexit.configure: signals cannot include ${name}: ${REFUSED[name]}`);
-    if (!Object.hasOwn(known, name)) throw new TypeError(`atexit.configure: unknown signal ${JSON.stringify(name)} (not a signal this runtime knows)`);
+    if (!Object.hasOwn(known, name)) throw new TypeError(`atexit.configure: unknown signal ${JSON.stringify(name)} (not a signal this runtime knows${((m) => (m ? `; did you mean "${m}"?` : ''))(meant(name, Object.keys(known)))})`);
   }
   return [...new Set(value as string[])];
 }

@@ -13,7 +13,7 @@
 import { MAX_DELAY } from './drain.ts';
 import { checkCode, checkSignals, describeEnding, listened, manual, request } from './ending.ts';
 import type { Handler } from './registry.ts';
-import { callerFrame, describeValue, nameOf, write } from './report.ts';
+import { callerFrame, describeValue, lateSites, nameOf } from './report.ts';
 import { ExitRequest } from './run.ts';
 import { adapter, install } from './runtime.ts';
 import { closer } from './server.ts';
@@ -21,7 +21,7 @@ import { bare, mine, settle, shared, type Ending, type Options, type Shared } fr
 
 export type { Handler } from './registry.ts';
 export type { Reporter, Unraisable } from './report.ts';
-export type { Ending, Options } from './state.ts';
+export type { Ending, Options, Signal } from './state.ts';
 
 // The decorator's overload comes first: when no overload matches, TypeScript 7 reports only the
 // last one, and a wrong argument to a handler is the error people meet.
@@ -45,11 +45,13 @@ export function register<F extends Handler>(func: F, ...args: NoInfer<Parameters
 export function register(func: Handler, ...args: unknown[]): Handler {
   // The common case, kept apart and small so that V8 runs it fast while the code is still cold
   // (a program registering many handlers at start-up): no arguments, listeners installed, and a
-  // function without a `prototype` (an arrow or a method), which cannot be a class.
+  // function without a `prototype` (an arrow or a method), which cannot be a class; no run in
+  // progress (add() keeps where a registration made during one was made, for the line saying
+  // that the run dropped it).
   const s = mine;
   let plain = false;
   try {
-    plain = args.length === 0 && s?.uninstall !== undefined && s.sites === undefined && typeof func === 'function' && !('prototype' in func);
+    plain = args.length === 0 && s?.uninstall !== undefined && s.sites === undefined && s.run === undefined && typeof func === 'function' && !('prototype' in func);
   } catch {
     // `in` on a revoked Proxy: the checks in registerMore() say what it is
   }
@@ -64,7 +66,7 @@ function registerMore(func: Handler, args: unknown[]): Handler {
   if (typeof func !== 'function' || isClass(func)) {
     // (No `arguments.length` here to tell register() from register(undefined): reading
     // `arguments` at all makes every call build that object, doubling the cost of register.)
-    throw new TypeError(`atexit.register: expected a function, got ${describeValue(func)}`);
+    throw new TypeError(`atexit.register: expected a function, got ${describeValue(func)}${notAFunction(func, 'register')}`);
   }
   const s = shared();
   const context = args.length === 1 ? decoratorContext(args[0]) : undefined;
@@ -133,7 +135,7 @@ export function use<T extends Resource | null | undefined>(resource: T): T {
     }
   }
   if (typeof method !== 'function') {
-    throw new TypeError(`atexit.use: expected a resource with [Symbol.asyncDispose] or [Symbol.dispose], got ${typeof resource === 'function' ? 'a function without them' : describeValue(resource)}`);
+    throw new TypeError(`atexit.use: expected a resource with [Symbol.asyncDispose] or [Symbol.dispose], got ${typeof resource === 'function' ? 'a function without them' : describeValue(resource)}${notDisposable(resource)}`);
   }
   const dispose = method as () => unknown;
   // As the proposal does, a synchronous [Symbol.dispose] is not awaited, whatever it returns.
@@ -157,7 +159,7 @@ export function use<T extends Resource | null | undefined>(resource: T): T {
  * ```
  */
 export function defer<F extends Handler>(func: F, ...args: NoInfer<Parameters<F>>): Deferred {
-  if (typeof func !== 'function' || isClass(func)) throw new TypeError(`atexit.defer: expected a function, got ${describeValue(func)}`);
+  if (typeof func !== 'function' || isClass(func)) throw new TypeError(`atexit.defer: expected a function, got ${describeValue(func)}${notAFunction(func, 'defer')}`);
   const s = shared();
   let ran = false;
   const call = (): unknown => {
@@ -244,7 +246,8 @@ export function clear(): void {
 }
 
 /**
- * The number of registrations waiting to run.
+ * The number of registrations waiting to run. While handlers run: those the run has not called
+ * yet, and those registered meanwhile, which it will not call (a nested `runExitFuncs()` would).
  *
  * @example
  * ```ts
@@ -298,10 +301,11 @@ export function ending(): Ending | undefined {
 }
 
 /**
- * Reads and changes the settings shared by every copy of the package: the `deadline` for
- * async handlers (ms, default 10 000), the `reporter` that receives failures, and the
- * `signals` treated as endings (default: SIGHUP, SIGINT, SIGTERM and SIGUSR2 on POSIX systems;
- * SIGHUP, SIGINT, SIGBREAK on Windows; no effect in browsers).
+ * Reads and changes the settings shared by every copy of the package: the `deadline` that
+ * bounds the whole run of handlers, synchronous ones included (ms, default 10 000; past it the
+ * remaining handlers still run, without being awaited), the `reporter` that receives failures,
+ * and the `signals` treated as endings (default: SIGHUP, SIGINT, SIGTERM and SIGUSR2 on POSIX
+ * systems; SIGHUP, SIGINT, SIGBREAK on Windows; no effect in browsers).
  *
  * @throws {TypeError} for an unknown option, a wrong value, or a signal that is unknown or
  * that atexit never takes (SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGUSR1, SIGPIPE, …).
@@ -346,7 +350,7 @@ export function configure(options: Partial<Options> = {}): Options {
       s.uninstall = install(s);
     }
   }
-  return { deadline, reporter: reporter as Options['reporter'], signals: listened(s, adapter) };
+  return { deadline, reporter: reporter as Options['reporter'], signals: listened(s, adapter) as Options['signals'] };
 }
 
 
@@ -358,10 +362,31 @@ function add(s: Shared, func: Handler, args: unknown[] | undefined): void {
     // the handler's own (an anonymous rejection, a class behind bind()) can still be placed.
     if (adapter.host().trace) s.sites ??= new WeakMap();
   }
-  if (!s.sites) return;
-  if (!s.sites.has(func)) s.sites.set(func, callerFrame());
+  if (s.sites && !s.sites.has(func)) s.sites.set(func, callerFrame());
   // As in CPython: the run drains what was registered before it; the registry is empty after it.
-  if (s.run) write(`${adapter.host().trace} ${nameOf(func)} was registered while handlers run: it will not run`);
+  // A run that drops it says so (state.ts, reportDropped), always, not only under NODE_DEBUG: a
+  // cleanup that silently never runs is a bug to find. Where it was registered is kept for that.
+  if (s.run) lateSites.set(func, callerFrame());
+}
+
+/** The hint a TypeError of register() or defer() adds for the two common mistakes. */
+function notAFunction(value: unknown, who: string): string {
+  const called = value === undefined ? 'did you call it?' : describeValue(value) === 'a Promise' ? 'the function already ran.' : '';
+  return called && `: ${called} Pass the function itself: atexit.${who}(f), not atexit.${who}(f())`;
+}
+
+/** Common names of a cleanup method, for use()'s hint on an object that is not disposable. */
+const CLEANUPS = ['close', 'end', 'destroy', 'dispose', 'disconnect', 'stop', 'quit', 'shutdown', 'terminate'];
+
+/** The hint use()'s TypeError adds for an object with a cleanup method but neither symbol. */
+function notDisposable(value: unknown): string {
+  try {
+    const name = typeof value === 'object' && value !== null ? CLEANUPS.find((key) => typeof (value as Record<string, unknown>)[key] === 'function') : undefined;
+    if (name) return ` with ${name}(): register that call instead, atexit.register(() => x.${name}())`;
+  } catch {
+    // a revoked Proxy: no hint
+  }
+  return '';
 }
 
 const sourceOf = Function.prototype.toString;
@@ -387,14 +412,16 @@ function isClass(func: Handler): boolean {
 }
 
 function decoratorContext(value: unknown): ClassMethodDecoratorContext | undefined {
+  let name: string;
   try {
     const context = value as ClassMethodDecoratorContext;
     if (context.kind !== 'method' || typeof context.addInitializer !== 'function') return undefined;
     if (context.static) return context;
+    name = String(context.name);
   } catch {
     return undefined; // not an object we may look into (null, a revoked Proxy): an argument
   }
-  throw new TypeError('atexit.register decorates static methods only');
+  throw new TypeError(`atexit.register decorates static methods only, got the instance method ${name}: at exit there is no instance. Make it static, or call atexit.register(() => this.${name}()) in the constructor`);
 }
 
 /**

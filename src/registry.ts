@@ -21,7 +21,8 @@ export interface Drain {
   /**
    * Ends the drain, however it ends: the registry is emptied, unless `abandoned` (the run was
    * stopped inside a handler of an outer drain, whose older registrations are still to come).
-   * Calling it again does nothing.
+   * What was registered while draining and is still there then is handed to the registry's
+   * `dropped` first. Calling it again does nothing.
    */
   end(abandoned?: boolean): void;
 }
@@ -89,8 +90,9 @@ function indexOf(slots: readonly unknown[], filled: number): Index {
  * the function and its arguments can be collected, and squeezed out once they outnumber the
  * live ones: amortised O(1), and memory follows the live registrations.
  */
-export function createRegistry(): Registry {
+export function createRegistry(dropped?: (funcs: Handler[]) => void): Registry {
   let slots: unknown[] = [];
+  let late: number[] = []; // the slots of registrations made while draining (since the last clear)
   let index: Index | undefined;
   let size = 0;
   let withArgs = 0; // live registrations that have arguments (each fills two slots)
@@ -117,6 +119,7 @@ export function createRegistry(): Registry {
   /** `add` when there are arguments to keep or an index to update. */
   const addMore = (func: Handler, args: readonly unknown[] | undefined): void => {
     const i = slots.push(func) - 1;
+    if (draining) late.push(i);
     if (args) {
       slots.push(args);
       withArgs++;
@@ -131,7 +134,7 @@ export function createRegistry(): Registry {
     add(func, args) {
       // Kept this small so that V8 optimizes it early: a program registering many handlers at
       // start-up runs most of them before the code is warm.
-      if (args || index) addMore(func, args);
+      if (args || index || draining) addMore(func, args);
       else slots.push(func);
       size++;
     },
@@ -161,6 +164,7 @@ export function createRegistry(): Registry {
     },
     clear() {
       slots = [];
+      late = [];
       index = undefined;
       size = withArgs = dead = 0;
       epoch++;
@@ -198,7 +202,11 @@ export function createRegistry(): Registry {
           if (over) return;
           over = true;
           draining--;
-          if (!abandoned) registry.clear(); // also what was registered meanwhile, as in CPython
+          if (abandoned) return;
+          // Also what was registered meanwhile, as in CPython (unless a nested drain took it).
+          const left = late.map((i) => slots[i]).filter((slot): slot is Handler => typeof slot === 'function');
+          registry.clear();
+          if (left.length) dropped?.(left);
         },
       };
     },

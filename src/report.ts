@@ -159,8 +159,30 @@ export function describeValue(value: unknown): string {
     return value.name ? `${kind} ${value.name}` : `an anonymous ${kind}`;
   }
   if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  if (typeof value === 'object') {
+    try {
+      // register(flush()) with an async flush: say what it is, so the hint can say why
+      if (typeof (value as { then?: unknown }).then === 'function') return 'a Promise';
+    } catch {
+      // a revoked Proxy: an object all the same
+    }
+    return Array.isArray(value) ? 'an array' : 'an object';
+  }
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === 'bigint') return `the bigint ${value}n`;
   return `the ${typeof value} ${String(value)}`; // the number 42, the boolean true, the symbol Symbol(x)
+}
+
+/** Where each handler registered during a run was registered (set by register()), for the line below. */
+export const lateSites = new WeakMap<Handler, string>();
+
+/**
+ * Says, one line each, which handlers were registered while handlers ran and so did not run
+ * (the registry's `dropped`: a run ended without a nested run having called them).
+ */
+export function reportDropped(funcs: Handler[]): void {
+  for (const func of funcs) {
+    const site = lateSites.get(func);
+    write(`atexit: ${nameOf(func)}${site && site !== '?' ? ` (registered at ${site})` : ''} was registered while handlers ran: it did not run`);
+  }
 }

@@ -45,3 +45,13 @@ export function leadsGroup(stat: string, pid: number): boolean {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[2]) === pid;
 }
+
+/**
+ * The known signal a mistyped `name` meant, for an error message: the same name in capitals
+ * with its `SIG` prefix (`sigterm`, `TERM`); undefined when that is not a known one either.
+ * (A misspelling such as `SIGTREM` is the type checker's to catch: `Options['signals']`.)
+ */
+export function meant(name: string, known: readonly string[]): string | undefined {
+  const upper = name.toUpperCase().replace(/^(?!SIG)/, 'SIG');
+  return known.includes(upper) ? upper : undefined;
+}

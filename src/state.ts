@@ -1,5 +1,5 @@
 import { createRegistry, type Handler, type Registry } from './registry.ts';
-import { printReport, type Reporter } from './report.ts';
+import { printReport, reportDropped, type Reporter } from './report.ts';
 import type { Act } from './ending.ts';
 import type { Run } from './run.ts';
 
@@ -18,9 +18,24 @@ export type Ending =
   /** `runExitFuncs()` was called. */
   | { reason: 'manual' };
 
+/**
+ * A signal `configure({ signals })` can take: the POSIX signals Node, Deno and Bun name (Linux's,
+ * the BSDs' and macOS's), and Windows' SIGBREAK; not those atexit refuses (SIGKILL, SIGSTOP,
+ * the faults, SIGUSR1, SIGPIPE, SIGPROF, SIGTRAP). A runtime may still not know one of them on
+ * its platform: `configure()` then throws.
+ */
+export type Signal =
+  | 'SIGHUP' | 'SIGINT' | 'SIGQUIT' | 'SIGABRT' | 'SIGIOT' | 'SIGUSR2' | 'SIGALRM' | 'SIGTERM'
+  | 'SIGSTKFLT' | 'SIGCHLD' | 'SIGCONT' | 'SIGTSTP' | 'SIGTTIN' | 'SIGTTOU' | 'SIGURG' | 'SIGXCPU'
+  | 'SIGXFSZ' | 'SIGVTALRM' | 'SIGWINCH' | 'SIGIO' | 'SIGPOLL' | 'SIGPWR' | 'SIGSYS' | 'SIGINFO'
+  | 'SIGEMT' | 'SIGLOST' | 'SIGUNUSED' | 'SIGBREAK';
+
 /** Settings shared by every copy of the package (see `configure()`). */
 export interface Options {
-  /** Milliseconds allowed for the whole run of async handlers; `Infinity` waits forever. */
+  /**
+   * Milliseconds: the deadline that bounds the whole run of handlers, synchronous ones included
+   * (`Infinity`: no deadline). Past it the remaining handlers still run, without being awaited.
+   */
   deadline: number;
   /** Receives every failure of a handler. */
   reporter: Reporter;
@@ -28,7 +43,7 @@ export interface Options {
    * The signals atexit treats as endings; by default the platform's (SIGHUP, SIGINT, SIGTERM
    * and SIGUSR2 on POSIX systems, SIGBREAK on Windows). Not used in browsers.
    */
-  signals: string[];
+  signals: Signal[];
 }
 
 /** The one process-wide (per worker) state, shared by every loaded copy of the package. */
@@ -83,7 +98,7 @@ export function shared(): Shared {
   // Every field an own property from the start, so that none is ever read from a polluted
   // Object.prototype. Not a prototype-less object: V8 keeps those in dictionary mode, which
   // doubles the cost of register()'s fast path.
-  mine = { version: 2, registry: createRegistry(), options: { deadline: 10_000, reporter: printReport, signals: undefined }, self: undefined, sites: undefined, uses: undefined, run: undefined, closing: undefined, uninstall: undefined, cause: undefined };
+  mine = { version: 2, registry: createRegistry(reportDropped), options: { deadline: 10_000, reporter: printReport, signals: undefined }, self: undefined, sites: undefined, uses: undefined, run: undefined, closing: undefined, uninstall: undefined, cause: undefined };
   try {
     Object.defineProperty(globalThis, KEY, bare({ value: mine, configurable: true }));
   } catch {

@@ -83,7 +83,10 @@ test('the returned settings are a copy: changing them changes nothing', () => {
 test('register as a decorator of an instance method throws a TypeError (static methods only)', () => {
   const method = () => {};
   const context = { kind: 'method', static: false, name: 'flush', addInitializer() {} };
-  assert.throws(() => atexit.register(method, context), /static methods only/);
+  assert.throws(() => atexit.register(method, context), {
+    name: 'TypeError',
+    message: "atexit.register decorates static methods only, got the instance method flush: at exit there is no instance. Make it static, or call atexit.register(() => this.flush()) in the constructor",
+  });
   assert.equal(atexit.ncallbacks(), 0);
 });
 
@@ -161,6 +164,21 @@ for (const [shown, value, message] of [
 ]) {
   test(`register(${shown}): the TypeError says "${message}"`, () => {
     assert.throws(() => atexit.register(value), (error) => error instanceof TypeError && error.message === `atexit.register: expected a function, got ${message.replace(/^got /, '')}`);
+  });
+}
+
+// Issue 28: the common mistakes get a hint saying what to do, after what was got.
+const cleanup = () => {};
+const flush = async () => {};
+for (const [shown, value, hint] of [
+  ['cleanup()', cleanup(), 'undefined: did you call it? Pass the function itself: atexit.register(f), not atexit.register(f())'],
+  ['flush() (an async function)', flush(), 'a Promise: the function already ran. Pass the function itself: atexit.register(f), not atexit.register(f())'],
+  ['a thenable', { then() {} }, 'a Promise: the function already ran.'],
+]) {
+  test(`register(${shown}): the TypeError says what it got and what to do`, () => {
+    assert.throws(() => atexit.register(value), (error) => error instanceof TypeError && error.message.startsWith(`atexit.register: expected a function, got ${hint}`));
+    assert.throws(() => atexit.defer(value), (error) => error instanceof TypeError && error.message.startsWith(`atexit.defer: expected a function, got ${hint.replaceAll('register(', 'defer(')}`));
+    assert.equal(atexit.ncallbacks(), 0);
   });
 }
 
@@ -360,6 +378,8 @@ for (const [what, signals, message] of [
   ['a string', 'SIGINT', 'atexit.configure: signals must be an array of signal names, such as ["SIGINT", "SIGTERM", "SIGQUIT"]'],
   ['a number in the list', ['SIGINT', 15], 'atexit.configure: signals must be an array of signal names, such as ["SIGINT", "SIGTERM", "SIGQUIT"]'],
   ['an unknown name', ['SIGINT', 'SIGTREM'], 'atexit.configure: unknown signal "SIGTREM" (not a signal this runtime knows)'],
+  ['a name in small letters', ['sigterm'], 'atexit.configure: unknown signal "sigterm" (not a signal this runtime knows; did you mean "SIGTERM"?)'],
+  ['a name without SIG', ['HUP'], 'atexit.configure: unknown signal "HUP" (not a signal this runtime knows; did you mean "SIGHUP"?)'],
   ['SIGKILL', ['SIGKILL'], 'atexit.configure: signals cannot include SIGKILL: it cannot be caught'],
   ['SIGSEGV', ['SIGSEGV'], 'atexit.configure: signals cannot include SIGSEGV: a fault: a listener would return to the faulting code and loop forever'],
   ['SIGUSR1', ['SIGUSR1'], 'atexit.configure: signals cannot include SIGUSR1: it starts the inspector (the debugger)'],

@@ -1,6 +1,6 @@
 // atexit in company (src/company.ts) and the drain before an end atexit decides (src/drain.ts),
 // on the runtime the harness selects. test/runtimes/runtimes.test.js runs the same fixtures on
-// every runtime for the README table; this file also covers damaged company.
+// every runtime for docs/matrix.md's table; this file also covers damaged company.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { run, runtime } from './harness.js';

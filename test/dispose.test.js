@@ -166,6 +166,8 @@ describe('use(resource)', () => {
     ['an array', [], 'an array'],
     ['a function', () => {}, 'a function without them'],
     ['an object whose methods are not functions', { [Symbol.asyncDispose]: 1, [Symbol.dispose]: 'no' }, 'an object'],
+    ['an object with close() (issue 28: the hint)', { close() {} }, 'an object with close(): register that call instead, atexit.register(() => x.close())'],
+    ['a stream-like object with end() and destroy()', { end() {}, destroy() {} }, 'an object with end(): register that call instead, atexit.register(() => x.end())'],
   ]) {
     test(`${what}: a TypeError naming it; nothing registered`, () => {
       assert.throws(() => atexit.use(value), {

@@ -1,6 +1,6 @@
 // Issue 14's ending rules (SPEC §3), as child processes on the runtime ATEXIT_RUNTIME selects:
 // part of `npm test` (Node 20) and of the runtime matrix (scripts/matrix.js), which builds the
-// README's table rows from the [row] tags. Fixture: test/runtimes/fixtures/rules.mjs.
+// docs/matrix.md's table rows from the [row] tags. Fixture: test/runtimes/fixtures/rules.mjs.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -2,11 +2,18 @@
 // ATEXIT_RUNTIME picks the runtime (node, node22, node24, node26, deno, bun); default: this node.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { missing, where } from '../scripts/runtimes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bin = (name) => `${root}node_modules/${name}`;
 
 export const runtime = process.env.ATEXIT_RUNTIME ?? 'node';
+
+/** The file of a runtime scripts/runtimes.js fetches; a plain error saying how when it is missing. */
+const bin = (name) => {
+  const file = where(name);
+  if (!file) throw new Error(`ATEXIT_RUNTIME=${name}: ${missing(name)}`);
+  return file;
+};
 
 /** The command line that runs a script on the selected runtime. */
 export function command(script, args = []) {
@@ -16,11 +23,11 @@ export function command(script, args = []) {
     case 'node22':
     case 'node24':
     case 'node26':
-      return [bin(`${runtime}/bin/node`), [script, ...args]];
+      return [bin(runtime), [script, ...args]];
     case 'deno':
-      return [bin('.bin/deno'), ['run', '-A', '--quiet', script, ...args]];
+      return [bin('deno'), ['run', '-A', '--quiet', script, ...args]];
     case 'bun':
-      return [bin('.bin/bun'), [script, ...args]];
+      return [bin('bun'), [script, ...args]];
     default:
       throw new Error(`unknown ATEXIT_RUNTIME ${runtime}`);
   }

@@ -2,8 +2,10 @@
 // restart (no simulation): nodemon, node --watch, tsx watch, PM2, concurrently, npm run, and as
 // PID 1 (Docker without --init; with tini or dumb-init) through unshare. Every test waits for the
 // program's READY line before it acts, then checks that each instance ran every handler once and
-// how the program and the tool ended. Once done, it renders README's "Under a supervisor" table
-// from the tests tagged [row] (rows in scripts/supervisors.js) and fails if README.md's differs.
+// how the program and the tool ended. Once done, it renders docs/deploying.md's "Under a
+// supervisor" table from the tests tagged [row] (rows in scripts/supervisors.js) and fails if the
+// page's differs. Deno and Bun come from scripts/runtimes.js's cache: without them their rows are
+// skipped, saying how to fetch them.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { readmeTable, render } from '../scripts/supervisors.js';
+import { missing, where } from '../scripts/runtimes.js';
+import { pageTable, render } from '../scripts/supervisors.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const app = fileURLToPath(new URL('supervisors/app.mjs', import.meta.url));
@@ -75,7 +78,7 @@ function instances(text) {
   return [...seen.values()];
 }
 
-// The README table's outcome per row: a test tagged [row] records whether it passed.
+// docs/deploying.md's table outcome per row: a test tagged [row] records whether it passed.
 const outcome = {};
 function tagged(fn) {
   return async (t) => {
@@ -93,9 +96,9 @@ function tagged(fn) {
 after(() => {
   const filtered = [...process.execArgv, ...process.argv].some((arg) => arg.startsWith('--test-name-pattern') || arg.startsWith('--test-only'));
   if (probe || filtered || process.env.NODE_V8_COVERAGE) return;
-  const table = render(outcome);
-  if (process.env.SUPERVISORS_WRITE === '1') readmeTable(table, true);
-  else assert.equal(readmeTable(table), table, 'README.md\'s "Under a supervisor" table differs from this run: `npm run supervisors` writes it');
+  const { table } = render(outcome);
+  if (process.env.SUPERVISORS_WRITE === '1') pageTable(table, true);
+  else assert.equal(pageTable(table), table, 'docs/deploying.md\'s "Under a supervisor" table differs from this run: `npm run supervisors` writes it');
 });
 
 const ranOnce = (signal) => ['READY', `async start {"reason":"signal","signal":"${signal}"}`, 'async end', 'sync'];
@@ -197,8 +200,9 @@ const ranNow = (signal) => ['READY', `async start {"reason":"signal","signal":"$
  * Two restarts, then Ctrl+C, under a watch mode that restarts in-process. `restarted`: the lines
  * of an instance a restart replaced, seen before the Ctrl+C; `stopped(instances, job)` checks the end.
  */
-function inProcess(tag, name, command, { restarted, stopped }) {
-  const skip = notLinux || (probe && 'probe: the tools whose signals are measured are the others');
+function inProcess(tag, name, runtime, args, { restarted, stopped }) {
+  const skip = notLinux || (probe && 'probe: the tools whose signals are measured are the others') || missing(runtime);
+  const command = [where(runtime), ...args];
   test(`${name}: two restarts, then Ctrl+C`, { skip, timeout: 30_000 }, async (t) => {
     const dir = folder(t, { 'app.mjs': `import ${JSON.stringify(pathToFileURL(watched).href)};\n` });
     // own: false, as the numbers in the lines are no pids.
@@ -220,14 +224,14 @@ function inProcess(tag, name, command, { restarted, stopped }) {
   });
 }
 
-inProcess('deno-watch', 'deno run --watch', [tool('.bin/deno'), 'run', '-A', '--watch'], {
+inProcess('deno-watch', 'deno run --watch', 'deno', ['run', '-A', '--watch'], {
   restarted: ranOnce('SIGTERM'),
   stopped: ([, , last], job) => {
     assert.deepEqual(last.lines, ranOnce('SIGINT'), job.output);
     assert.deepEqual(job.exited, { status: null, signal: 'SIGINT' }, job.output);
   },
 });
-inProcess('bun-watch', 'bun --watch', [tool('.bin/bun'), '--watch'], {
+inProcess('bun-watch', 'bun --watch', 'bun', ['--watch'], {
   restarted: ranNow('SIGTERM'),
   stopped: ([, , last], job) => {
     assert.deepEqual(last.lines, ranOnce('SIGINT'), job.output);
@@ -235,7 +239,7 @@ inProcess('bun-watch', 'bun --watch', [tool('.bin/bun'), '--watch'], {
     assert.deepEqual(job.exited, { status: 0, signal: null }, job.output);
   },
 });
-inProcess('bun-hot', 'bun --hot', [tool('.bin/bun'), '--hot'], {
+inProcess('bun-hot', 'bun --hot', 'bun', ['--hot'], {
   restarted: ['READY'],
   stopped: (all, job) => {
     assert.deepEqual(all.map((i) => i.lines), [ranOnce('SIGINT'), ranOnce('SIGINT'), ranOnce('SIGINT')], job.output);

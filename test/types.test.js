@@ -8,9 +8,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { command } from './harness.js';
+import { missing, where } from '../scripts/runtimes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const tsc = (args, typescript = 'typescript') => spawnSync(process.execPath, [join(root, 'node_modules', typescript, 'bin/tsc'), ...args], { cwd: root, encoding: 'utf8' });
+/** The tsc of `typescript`: the project's own, or TypeScript 5.0 and 7 from scripts/runtimes.js's cache. */
+const tscFile = (typescript) => (typescript === 'typescript' ? join(root, 'node_modules', 'typescript', 'bin/tsc') : where(typescript));
+const tsc = (args, typescript = 'typescript') => spawnSync(process.execPath, [tscFile(typescript), ...args], { cwd: root, encoding: 'utf8' });
+/** For a test's skip option: TypeScript 5.0 and 7 are fetched by `npm run runtimes`, not installed. */
+const absent = (typescript) => typescript !== 'typescript' && missing(typescript);
 
 // The oldest TypeScript supported (5.0: package.json's `types@<5.4` conditions give it
 // declarations without NoInfer), the one the project builds with, and TypeScript 7.
@@ -21,14 +26,14 @@ const VERSIONS = [
 ];
 
 for (const [typescript, version] of VERSIONS) {
-  test(`types, TypeScript ${version}: test/types.ts and types-cjs.cts compile against the built declarations with no diagnostic`, () => {
+  test(`types, TypeScript ${version}: test/types.ts and types-cjs.cts compile against the built declarations with no diagnostic`, { skip: absent(typescript) }, () => {
     assert.match(tsc(['--version'], typescript).stdout, new RegExp(`^Version ${version.replace('.', '\\.')}\\.`));
     const r = tsc(['-p', 'test/tsconfig.json', '--pretty', 'false'], typescript);
     assert.equal(r.stdout + r.stderr, '');
     assert.equal(r.status, 0);
   });
 
-  test(`types, TypeScript ${version}: a wrong argument to a handler is reported as such, not as the decorator overload's error`, () => {
+  test(`types, TypeScript ${version}: a wrong argument to a handler is reported as such, not as the decorator overload's error`, { skip: absent(typescript) }, () => {
     const options = ['--noEmit', '--strict', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--types', 'node', '--pretty', 'false'];
     const r = tsc([...(typescript === 'typescript7' ? ['--ignoreConfig'] : []), ...options, 'test/fixtures/types-wrong-argument.ts'], typescript);
     const errors = r.stdout.split('\n').filter((line) => /error TS/.test(line));
@@ -43,7 +48,7 @@ for (const [typescript, version] of VERSIONS) {
 }
 
 for (const [typescript, version] of VERSIONS) {
-  test(`types, TypeScript ${version}: without lib esnext.disposable nor @types/node, use() takes objects and refuses 42`, () => {
+  test(`types, TypeScript ${version}: without lib esnext.disposable nor @types/node, use() takes objects and refuses 42`, { skip: absent(typescript) }, () => {
     const options = ['--noEmit', '--strict', '--lib', 'es2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--typeRoots', 'test/fixtures/no-type-roots', '--pretty', 'false'];
     const r = tsc([...(typescript === 'typescript7' ? ['--ignoreConfig'] : []), ...options, 'test/fixtures/types-no-disposable.ts'], typescript);
     assert.equal(r.stdout + r.stderr, '');
@@ -85,7 +90,7 @@ test('decorator: @atexit.register on a static method runs at exit with this === 
 // `moduleResolution: node10` reads no `exports`: package.json's typesVersions sends TypeScript
 // before 5.4 to the declarations without NoInfer there too.
 for (const [typescript, version] of VERSIONS.filter(([name]) => name !== 'typescript7')) {
-  test(`types, TypeScript ${version}, moduleResolution node10: arguments checked, no diagnostic from the declarations`, () => {
+  test(`types, TypeScript ${version}, moduleResolution node10: arguments checked, no diagnostic from the declarations`, { skip: absent(typescript) }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'atexit-node10-'));
     try {
       mkdirSync(join(dir, 'node_modules'));
@@ -96,7 +101,7 @@ for (const [typescript, version] of VERSIONS.filter(([name]) => name !== 'typesc
       );
       const r = spawnSync(
         process.execPath,
-        [join(root, 'node_modules', typescript, 'bin/tsc'), '--noEmit', '--strict', '--module', 'commonjs', '--moduleResolution', 'node', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), '--pretty', 'false', 'a.ts'],
+        [tscFile(typescript), '--noEmit', '--strict', '--module', 'commonjs', '--moduleResolution', 'node', '--types', 'node', '--typeRoots', join(root, 'node_modules/@types'), '--pretty', 'false', 'a.ts'],
         { cwd: dir, encoding: 'utf8' },
       );
       assert.equal(r.stdout + r.stderr, '');

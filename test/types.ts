@@ -1,7 +1,7 @@
 // Type tests for the public API, compiled by test/types.test.js with `tsc -p test/tsconfig.json`.
 // Every `@ts-expect-error` line must be an error: tsc reports the ones that are not.
 import * as atexit from 'atexit';
-import type { Ending, Handler, Options, Reporter, Unraisable } from 'atexit';
+import type { Ending, Handler, Options, Reporter, Signal, Unraisable } from 'atexit';
 
 /** true only when A and B are the same type (not merely assignable both ways). */
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -91,6 +91,17 @@ const reporter: Reporter = ({ message, error, handler }: Unraisable) => {
 const previous: Options = atexit.configure({ reporter });
 atexit.configure({ reporter: previous.reporter });
 const why: Ending | undefined = atexit.ending();
+
+// configure({ signals }): signal names are checked (issue 28), without @types/node's.
+atexit.configure({ signals: ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGBREAK'] });
+atexit.configure({ signals: [...atexit.configure().signals, 'SIGQUIT'] });
+expectType<Equals<Options['signals'], Signal[]>>(true);
+// @ts-expect-error a misspelled signal
+atexit.configure({ signals: ['SIGTREM'] });
+// @ts-expect-error a signal in small letters
+atexit.configure({ signals: ['sigterm'] });
+// @ts-expect-error a signal atexit refuses (it cannot be caught)
+atexit.configure({ signals: ['SIGKILL'] });
 
 // The TC39 decorator form: a static method registers, called with `this` bound to its class.
 class Db {

@@ -1,5 +1,5 @@
 // Every ending of SPEC §3 on the runtime ATEXIT_RUNTIME selects. scripts/matrix.js runs this
-// file on each runtime and builds the README's runtime table from the tests tagged [row]: a
+// file on each runtime and builds docs/matrix.md's runtime table from the tests tagged [row]: a
 // row's cell is ✅ when all its tests pass there. Fixtures live in test/runtimes/fixtures and
 // import the package by name.
 import assert from 'node:assert/strict';
