@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { names } from './contenders.js';
 import { chart, timeLabel } from './svg.js';
+import { measure as measureSignals, table as signalTable_ } from './signal.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
@@ -301,6 +302,22 @@ table.push(row('import in a fresh process', (c) => timeLabel(med.import[c] * 1e6
 table.push(row('entry, minified', (c) => (size[c] ? `${size[c].min} B` : undefined)));
 table.push(row('entry, minified + gzipped', (c) => (size[c] ? `${size[c].gz} B` : undefined)));
 table.push(row('browser entry, minified + gzipped', (c) => (c === 'atexit' ? `${browserSize.gz} B` : undefined)));
+// Signal to exit next to signal-exit: a program with one handler and a timer, the signal sent once it
+// is ready, timed from kill() to its exit (bench/signal.js), on every runtime fetched.
+progress('signal to exit');
+const signalRows = await measureSignals(quick ? 3 : 9);
+done();
+const signalTable = signalTable_(signalRows);
+{
+  const median_ = (xs) => median(xs);
+  const extras = [];
+  for (const r of signalRows.filter((r) => r.name !== 'signal-exit')) {
+    const peer = signalRows.find((p) => p.runtime === r.runtime && p.signal === r.signal && p.name === 'signal-exit');
+    extras.push(median_(r.times) - median_(peer.times));
+  }
+  const worst = Math.max(...extras);
+  target('Signal to exit: at most signal-exit + 10 ms (median, every runtime, sync and async handler)', worst <= 10, `worst ${worst >= 0 ? '+' : ''}${worst.toFixed(1)} ms`);
+}
 log('Results (medians)');
 for (const line of table) log(`  ${line}`);
 log();
@@ -342,6 +359,12 @@ md.push('');
 md.push(`Bare programs (the floor of the ending row): Node ${floors.node.toFixed(0)} ms${python ? `, Python ${floors.py.toFixed(0)} ms` : ''}, spawn to exit.`);
 md.push('');
 md.push('![Unregister cost against registry size, log–log](bench-unregister.svg)');
+md.push('');
+md.push('## Signal to exit');
+md.push('');
+md.push(`A program with one handler and a timer that keeps it alive; the signal is sent once it is ready, and timed from \`kill()\` to its exit (bench/signal.js; medians, min–max over ${quick ? 3 : 9} interleaved rounds). signal-exit runs its handlers at once and re-raises.`);
+md.push('');
+md.push(...signalTable);
 md.push('');
 md.push('## How each figure is taken');
 md.push('');
