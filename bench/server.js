@@ -21,6 +21,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { where } from '../scripts/runtimes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const argv = process.argv.slice(2);
@@ -42,11 +43,12 @@ const QUERY = { steady: 200, long: 2_000, idle: 200 };
 const runtimes = {
   node: [process.execPath, []],
   node20: [process.execPath, []],
-  node22: [`${root}node_modules/node22/bin/node`, []],
-  node24: [`${root}node_modules/node24/bin/node`, []],
-  node26: [`${root}node_modules/node26/bin/node`, []],
-  bun: [`${root}node_modules/.bin/bun`, []],
-  deno: [`${root}node_modules/.bin/deno`, ['run', '-A', '--quiet']],
+  // The others as scripts/runtimes.js fetches them (`npm run runtimes`).
+  node22: [where('node22'), []],
+  node24: [where('node24'), []],
+  node26: [where('node26'), []],
+  bun: [where('bun'), []],
+  deno: [where('deno'), ['run', '-A', '--quiet']],
 };
 const [bin, flags] = runtimes[runtime] ?? [runtime, []];
 

@@ -13,6 +13,7 @@ import { connect as tlsConnect } from 'node:tls';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { command, runtime } from './harness.js';
+import { missing, where } from '../scripts/runtimes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -260,12 +261,13 @@ test('at the deadline the connection still open is destroyed, and the line names
 });
 
 // Deno.serve() and Bun.serve(), each on its own runtime (whatever ATEXIT_RUNTIME says).
-for (const [name, bin, flags] of [
-  ['Deno.serve', `${root}node_modules/.bin/deno`, ['run', '-A', '--quiet']],
-  ['Bun.serve', `${root}node_modules/.bin/bun`, []],
+for (const [name, runtimeName, flags] of [
+  ['Deno.serve', 'deno', ['run', '-A', '--quiet']],
+  ['Bun.serve', 'bun', []],
 ]) {
+  const bin = where(runtimeName);
   const native = (mode) => start(mode, { line: [bin, [...flags, fileURLToPath(new URL('fixtures/server-native.mjs', import.meta.url)), mode]] });
-  const skip = !existsSync(bin) && `${bin} is not installed`;
+  const skip = missing(runtimeName);
 
   test(`[${name}] SIGTERM: the request in flight is answered and its connection closed, an idle keep-alive connection closes at once, new ones are refused, the process ends after the answer`, { skip }, async () => {
     const server = native('steady');

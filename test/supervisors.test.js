@@ -252,7 +252,7 @@ inProcess('bun-hot', 'bun --hot', 'bun', ['--hot'], {
 // handlers run, the program ends with Deno.exit(143) and the watcher waits for a change. Where
 // there is no watch mode, it is a real SIGTERM: death by it.
 {
-  const deno = tool('.bin/deno');
+  const deno = where('deno');
   const serve = (flags) => ['serve', '-A', ...flags, 'app.mjs'];
   const port = ['--host', '127.0.0.1', '--port', '0'];
   for (const [how, args, watching] of [
@@ -268,7 +268,7 @@ inProcess('bun-hot', 'bun --hot', 'bun', ['--hot'], {
     ['run app.mjs --watch (the program\'s own argument)', () => ['run', '-A', 'app.mjs', '--watch'], false],
   ]) {
     const outcome = watching ? 'taken for a restart: the handlers run, the program ends with 143, the watcher goes on' : 'a real SIGTERM: the handlers run, death by it';
-    test(`deno ${how}, SIGTERM: ${outcome}`, { skip: notLinux || (probe && 'probe: not a supervisor'), timeout: 30_000 }, async (t) => {
+    test(`deno ${how}, SIGTERM: ${outcome}`, { skip: notLinux || (probe && 'probe: not a supervisor') || missing('deno'), timeout: 30_000 }, async (t) => {
       const program = `import ${JSON.stringify(pathToFileURL(watched).href)};\nexport default { fetch: () => new Response('') };\n`;
       const dir = folder(t, { 'app.mjs': program, 'deno.json': '{}\n' });
       const job = start(t, deno, args(dir), { cwd: dir, own: false });
