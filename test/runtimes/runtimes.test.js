@@ -349,9 +349,12 @@ for (const [how, status, signal, notice] of [
   test(`[pipe] 10 000 lines to stdout and stderr, read slowly, then ${end}: every line arrives`, async () => {
     const r = await slowRead([how], how === 'signal' && 'SIGTERM');
     assert.equal(r.stdout, (how === 'signal' ? 'READY\n' : '') + numbered);
-    // The deadline's notice may come between two lines of the handler's own.
-    assert.equal(r.stderr.replace(notice, ''), numbered);
-    if (notice) assert.ok(r.stderr.includes(notice));
+    // The deadline's notice may come between two lines of the handler's own. Bun does not count
+    // output still in its pipe as work left in the loop: once the lines are written the loop may
+    // drain before the deadline, and the promise is said to be one that can no longer settle.
+    const said = notice && [notice, "atexit: <anonymous>'s promise can no longer settle (nothing is left in the event loop); going on without it\n"].find((line) => r.stderr.includes(line));
+    assert.equal(r.stderr.replace(said ?? '', ''), numbered);
+    if (notice) assert.ok(said, r.stderr.slice(0, 300));
     assert.deepEqual([r.status, r.signal], [status, signal]);
   });
 }
