@@ -800,6 +800,8 @@ const FOUND = [
   { handlers: [{ kind: 'spin' }, { kind: 'await', ms: 210 }], status: 0, deadline: 205, listens: [], pid1: false, relay: true, events: [{ kind: 'again', gap: 0 }, { kind: 'manual', gap: 95 }] },
   // Issue 24: one Ctrl+C relayed twice (nodemon) is one request; the next copy is a second press.
   { handlers: [{ kind: 'return' }, { kind: 'await', ms: 300 }], status: 0, deadline: Infinity, listens: [], pid1: false, relay: true, events: [{ kind: 'signal', signal: 'SIGINT', gap: 0 }, { kind: 'again', gap: 10 }, { kind: 'again', gap: 10 }, { kind: 'again', gap: 10 }] },
+  // The window slides from each copy: nodemon's three SIGINTs 200 ms apart are still one request.
+  { handlers: [{ kind: 'return' }, { kind: 'await', ms: 300 }, { kind: 'await', ms: 300 }], status: 0, deadline: Infinity, listens: [], pid1: false, relay: true, events: [{ kind: 'signal', signal: 'SIGINT', gap: 0 }, { kind: 'again', gap: 200 }, { kind: 'again', gap: 200 }] },
   // Where no relay is possible, the same signal again is a second press, however soon it comes.
   { handlers: [{ kind: 'return' }, { kind: 'await', ms: 300 }], status: 0, deadline: Infinity, listens: [], pid1: false, relay: false, events: [{ kind: 'signal', signal: 'SIGINT', gap: 0 }, { kind: 'again', gap: 1 }] },
   // Past the deadline an older handler spins too: stopped a grace later; the oldest still runs.
