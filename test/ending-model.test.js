@@ -800,6 +800,10 @@ const FOUND = [
   { handlers: [{ kind: 'spin' }, { kind: 'await', ms: 210 }], status: 0, deadline: 205, listens: [], pid1: false, relay: true, events: [{ kind: 'again', gap: 0 }, { kind: 'manual', gap: 95 }] },
   // Issue 24: one Ctrl+C relayed twice (nodemon) is one request; the next copy is a second press.
   { handlers: [{ kind: 'return' }, { kind: 'await', ms: 300 }], status: 0, deadline: Infinity, listens: [], pid1: false, relay: true, events: [{ kind: 'signal', signal: 'SIGINT', gap: 0 }, { kind: 'again', gap: 10 }, { kind: 'again', gap: 10 }, { kind: 'again', gap: 10 }] },
+  // runExitFuncs() twice: the second run takes the next handler and awaits it while the first
+  // awaits; the first then goes on and its next handler spins: the watchdog stops that one, and the
+  // second run (not begun by it) goes on. (Before issue 24 a SIGINT run's window made this case.)
+  { handlers: [{ kind: 'spin' }, { kind: 'await', ms: 300 }, { kind: 'await', ms: 10 }], status: 0, deadline: 45, listens: [], pid1: false, relay: true, events: [{ kind: 'manual', gap: 0 }, { kind: 'manual', gap: 5 }] },
   // The window slides from each copy: nodemon's three SIGINTs 200 ms apart are still one request.
   { handlers: [{ kind: 'return' }, { kind: 'await', ms: 300 }, { kind: 'await', ms: 300 }], status: 0, deadline: Infinity, listens: [], pid1: false, relay: true, events: [{ kind: 'signal', signal: 'SIGINT', gap: 0 }, { kind: 'again', gap: 200 }, { kind: 'again', gap: 200 }] },
   // Where no relay is possible, the same signal again is a second press, however soon it comes.
