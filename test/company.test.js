@@ -3,7 +3,9 @@
 // every runtime for docs/matrix.md's table; this file also covers damaged company.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { run, runtime } from './harness.js';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { command, run, runtime } from './harness.js';
 
 const fixture = (name) => `../runtimes/fixtures/${name}`;
 
@@ -14,6 +16,28 @@ test('SIGINT with signal-exit 3 and 4, when-exit and another major of atexit: al
     'READY\nwhen-exit\natexit async (SIGINT)\natexit sync\natexit major 2 async (SIGINT)\nsignal-exit 4 (SIGINT)\nsignal-exit 3 (SIGINT)\n',
   );
   assert.deepEqual([r.status, r.signal, r.stderr], [null, 'SIGINT', '']);
+});
+
+// In a terminal the program leads its process group, so a repeated signal is never a relayed
+// copy: a copy of atexit that re-raised while another still runs would cut that one short.
+test('the same, the program leading its process group (a terminal\'s Ctrl+C to the group): only the last copy to finish re-raises', { skip: runtime === 'deno' && 'Deno: see test/runtimes' }, async () => {
+  const [file, argv] = command(fileURLToPath(new URL('runtimes/fixtures/company.mjs', import.meta.url)), ['major2', 'se4', 'se3', 'when-exit']);
+  const child = spawn(file, argv, { cwd: fileURLToPath(new URL('..', import.meta.url)), detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_DEBUG: '' } });
+  const out = { stdout: '', stderr: '' };
+  child.stderr.setEncoding('utf8').on('data', (chunk) => (out.stderr += chunk));
+  let sent = false;
+  child.stdout.setEncoding('utf8').on('data', (chunk) => {
+    out.stdout += chunk;
+    if (!sent && out.stdout.includes('READY\n')) {
+      sent = true;
+      process.kill(-child.pid, 'SIGINT');
+    }
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  const [status, signal] = await new Promise((resolve) => child.on('close', (...end) => resolve(end)));
+  clearTimeout(timer);
+  assert.equal(out.stdout, 'READY\nwhen-exit\natexit async (SIGINT)\natexit sync\natexit major 2 async (SIGINT)\nsignal-exit 4 (SIGINT)\nsignal-exit 3 (SIGINT)\n');
+  assert.deepEqual([status, signal, out.stderr], [null, 'SIGINT', '']);
 });
 
 test('atexit.exit(0) after a handler wrote 4 MB to pipes: every byte arrives', async () => {
