@@ -150,8 +150,6 @@ const plans = new WeakMap<Run, { plan: Plan; since: number }>();
  * the program dies by it; or an error nobody handled ended the program while they waited.
  */
 const overtaken = new WeakMap<Run, Ending>();
-/** Runs flushed because the runtime ends the program now (exiting()): no signal changes that end. */
-const leaving = new WeakSet<Run>();
 
 /**
  * Checks an exit status the way the runtimes do, before anything happens: an integer (a string
@@ -272,8 +270,7 @@ export function exiting(s: Shared, a: Adapter, ending: Ending): ExitRequest | un
     if (ending.reason === 'exit') run.outcome.exit = new ExitRequest(ending.code);
     // The status is now the error's: the handlers left, run now, are told so.
     else if (ending.reason === 'error') overtaken.set(run, ending); // the innermost: see cut()
-    leaving.add(run);
-    run.flush();
+    run.flush(); // synchronously: the program ends right after, no signal is heard meanwhile
     outcome = run.outcome;
   } else {
     outcome = start(s, a.host(), ending, false).outcome; // the deadline only: the program is exiting now
@@ -397,7 +394,7 @@ function cut(s: Shared, a: Adapter, run: Run, signal: string): void {
   while (outer.outer) outer = outer.outer;
   // The innermost run is the one left to call handlers: a run a handler began (runExitFuncs())
   // drains every registration, so the runs around it have none left once it ends.
-  if (!leaving.has(run)) overtaken.set(run, { reason: 'signal', signal });
+  overtaken.set(run, { reason: 'signal', signal });
   // Innermost first: a run started by a handler ends before the one around it.
   for (let inner = s.run; inner && !inner.over; inner = s.run) {
     inner.flush();
