@@ -192,8 +192,8 @@ export default [
   },
   {
     file: "src/run.ts",
-    from: "    flushed = true;\n    waiting++;\n    wait = false;",
-    to: "    flushed = true;\n    waiting++;",
+    from: "    flushed = true;\n    runRest();",
+    to: "    flushed = true;\n    waiting++;\n    run.awaiting = undefined;\n    cancel?.();\n    step();",
     breaks: "process.exit() while a run awaits: the rest are awaited, so the program ends before they run",
     tests: ["test/async.test.js"],
   },

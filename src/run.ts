@@ -241,6 +241,10 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   /** Past the deadline: waiting stops, and the remaining handlers run now, none awaited. */
   const overdue = (): void => {
     outcome.late = true;
+    runRest();
+  };
+  /** Stops waiting: what the run still holds runs now, no promise awaited. */
+  const runRest = (): void => {
     wait = false;
     waiting++;
     run.awaiting = undefined;
@@ -251,11 +255,7 @@ export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEn
   function flush(): void {
     onEnd = undefined; // the runtime is ending the program itself
     flushed = true;
-    waiting++;
-    wait = false;
-    run.awaiting = undefined;
-    cancel?.();
-    step();
+    runRest();
   }
 
   function abandon(): void {
