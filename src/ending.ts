@@ -5,10 +5,11 @@
 // the program asked for), closing (`s.closing`: the last act is decided and waits for output to
 // drain), and ended (the runtime is gone).
 import { raising } from './company.ts';
-import { describeValue, nameOf, write } from './report.ts';
-import { ExitRequest, start, type Host, type Outcome, type Run } from './run.ts';
-import { settle, type Ending, type Shared } from './state.ts';
-import { meant } from './signals.ts';
+import type { Act, Adapter, Drains, Ending, Failure, Outcome, Run } from './contract.ts';
+import { ExitRequest } from './exit.ts';
+import { nameOf, write } from './report.ts';
+import { start } from './run.ts';
+import { release, type Shared } from './state.ts';
 
 /**
  * Where a relay is possible (Adapter.relayable), how long the same signal again may be a relayed
@@ -26,142 +27,15 @@ export const WINDOW = 300;
  */
 export const COPIES = 2;
 
-/** What a runtime adapter lends to the policy. */
-export interface Adapter {
-  host(): Host;
-  /** The status the program would end with now. */
-  status(): number;
-  /**
-   * Whether the program itself listens to `signal`; then a signal is the program's to handle.
-   * Listeners of atexit and of other exit-hook libraries do not count.
-   */
-  listens(signal: string): boolean;
-  /**
-   * Calls `then` once what was written to stdout and stderr is out, or after `ms`; at once,
-   * synchronously, when nothing waits (so an exit stays synchronous). Never throws.
-   */
-  drain(ms: number, then: () => void): void;
-  /** Calls `fn` on a later turn of the event loop, once a signal that came meanwhile was heard. */
-  later(fn: () => void): void;
-  /** The last acts. `exit(undefined)` keeps the status the program would have had. */
-  exit(code: number | undefined): void;
-  /**
-   * Re-raises `signal` (our listeners are gone) so that the runtime's default action ends the
-   * program. When it does not (PID 1 in a PID namespace, where the kernel drops it; a signal
-   * the process ignores; a runtime that cannot send it), calls `survived` once, as soon as
-   * that is known.
-   */
-  kill(signal: string, survived: () => void): void;
-  /**
-   * Whether one signal may reach the program twice: a parent in its process group (a supervisor,
-   * a watcher) can forward a signal the terminal sent to the whole group. False only where the
-   * runtime can tell that the program leads its own group (a job-control shell starts it so);
-   * true where it cannot (no /proc, no permission to read it).
-   */
-  relayable?(): boolean;
-  /** The signals this runtime can listen to, by name, with their numbers. */
-  signals(): Readonly<Record<string, number>>;
-  /** A signal the runtime uses for something else now (Node's `--heapsnapshot-signal`), if any. */
-  reserved(): string | undefined;
-  /** How the runtime's watch mode asks the program to end before it restarts it in-process, if it runs under one. */
-  restart?(): Restart | undefined;
-  /**
-   * From now on an error stdout or stderr emits (EPIPE: the reader went away) is taken, so what
-   * a handler writes cannot crash the ending or change its status. Never throws.
-   */
-  shield(): void;
-}
-
-/** An adapter that hears the event loop drain (Node's `beforeExit`, Deno's `beforeunload`). */
-export interface Drains extends Adapter {
-  /**
-   * Calls `fn` on a later turn of the event loop with whether the program added to what keeps
-   * the loop going (a timer, a socket) since this call; false where the runtime cannot tell.
-   */
-  added(fn: (added: boolean) => void): void;
-}
-
-/**
- * A watch mode that restarts the program inside its own process (`deno run --watch`, `bun
- * --watch`) raises a signal to the program's listeners first, indistinguishable from the real
- * one (docs/runtimes.md). Deno then waits (500 ms at most) for the program to end and restarts
- * it once it does; Bun restarts it as soon as the listeners return, before any promise settles.
- */
-export interface Restart {
-  signal: string;
-  waits: boolean;
-}
-
-/** Signals that are endings unless the runtime lacks them or uses one for something else. */
-const DEFAULT_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGUSR2', 'SIGBREAK'];
-
-/** Signals atexit never listens to, and why. */
-const FAULT = 'a fault: a listener would return to the faulting code and loop forever';
-const REFUSED: Record<string, string> = {
-  SIGKILL: 'it cannot be caught',
-  SIGSTOP: 'it cannot be caught',
-  SIGSEGV: FAULT,
-  SIGBUS: FAULT,
-  SIGFPE: FAULT,
-  SIGILL: FAULT,
-  SIGUSR1: 'it starts the inspector (the debugger)',
-  SIGPIPE: 'a broken pipe is not an ending (the runtime ignores it)',
-  SIGPROF: 'profilers use it',
-  SIGTRAP: 'debuggers use it',
-};
-
-/** The signals atexit treats as endings now: the configured list, or the platform's defaults. */
-export function listened(s: Shared, a: Adapter): string[] {
-  const chosen = s.options.signals;
-  if (chosen) return [...chosen];
-  const known = a.signals();
-  const reserved = a.reserved();
-  // Windows (where SIGBREAK is Ctrl+Break) never delivers SIGTERM.
-  const windows = Object.hasOwn(known, 'SIGBREAK');
-  return DEFAULT_SIGNALS.filter((signal) => Object.hasOwn(known, signal) && signal !== reserved && !(windows && signal === 'SIGTERM'));
-}
-
-/** Checks `configure({ signals })`: an array of names the runtime knows and atexit may take. */
-export function checkSignals(value: unknown, a: Adapter): string[] {
-  if (!Array.isArray(value) || !value.every((name) => typeof name === 'string')) {
-    throw new TypeError('atexit.configure: signals must be an array of signal names, such as ["SIGINT", "SIGTERM", "SIGQUIT"]');
-  }
-  const known = a.signals();
-  for (const name of value as string[]) {
-    if (Object.hasOwn(REFUSED, name)) throw new TypeError(`atexit.configure: signals cannot include ${name}: ${REFUSED[name]}`);
-    if (!Object.hasOwn(known, name)) throw new TypeError(`atexit.configure: unknown signal ${JSON.stringify(name)} (not a signal this runtime knows${((m) => (m ? `; did you mean "${m}"?` : ''))(meant(name, Object.keys(known)))})`);
-  }
-  return [...new Set(value as string[])];
-}
-
-/**
- * A decided last act; `undefined` lets the program go on (or end by itself). `last`, on a kill
- * after a run, withdraws this copy's claim to re-raise and says whether it is the last one
- * running for that signal (see company.ts).
- */
-export type Act = { exit: number | undefined } | { kill: string; last: (() => boolean) | undefined } | undefined;
-
 /** What a run started here does when it ends and no handler asked for an exit. */
 type Plan = (outcome: Outcome) => Act;
 /** Each run's plan, and when it began: output drains within what is left of the deadline. */
 const plans = new WeakMap<Run, { plan: Plan; since: number }>();
 /**
- * Runs whose ending changed while they ran: a genuine second signal flushed them (cut()), and
+ * Runs whose ending changed while they ran: a genuine second signal flushed them (secondSignal()), and
  * the program dies by it; or an error nobody handled ended the program while they waited.
  */
 const overtaken = new WeakMap<Run, Ending>();
-
-/**
- * Checks an exit status the way the runtimes do, before anything happens: an integer (a string
- * of digits for `process.exit`, as Node takes it), or nothing for "the status it would have".
- */
-export function checkCode(code: unknown, who: string, strings = false): number | undefined {
-  if (code === undefined || (strings && code === null)) return undefined;
-  const value = strings && typeof code === 'string' && /^\s*-?\d+\s*$/.test(code) ? Number(code) : code;
-  if (typeof value !== 'number') throw new TypeError(`${who}: the exit code must be an integer, got ${describeValue(code)}`);
-  if (!Number.isSafeInteger(value)) throw new RangeError(`${who}: the exit code must be an integer, got ${describeValue(value)}`);
-  return value;
-}
 
 /** Why the program is ending, as it will really end: a later exit request changes the code. */
 export function describeEnding(s: Shared, a: Adapter): Ending | undefined {
@@ -211,11 +85,11 @@ export function drained(s: Shared, a: Adapter, code = a.status()): boolean {
   }
   if (run) {
     run.flush();
-    conclude(s, a, run, plans.get(run));
+    afterRun(s, a, run, plans.get(run));
     return s.closing !== undefined;
   }
   if (s.registry.size === 0) {
-    settle(s);
+    release(s);
     return false;
   }
   s.cause = undefined;
@@ -236,7 +110,7 @@ export function drained(s: Shared, a: Adapter, code = a.status()): boolean {
  */
 export function loopDrained(s: Shared, a: Drains, hold?: () => () => boolean): boolean {
   if (s.registry.size === 0 && !s.run && !s.closing) {
-    settle(s);
+    release(s);
     return false;
   }
   const revived = hold?.();
@@ -269,28 +143,15 @@ export function exiting(s: Shared, a: Adapter, ending: Ending): ExitRequest | un
     // The program exits while our run waits (a handler's awaited part, or other code).
     if (ending.reason === 'exit') run.outcome.exit = new ExitRequest(ending.code);
     // The status is now the error's: the handlers left, run now, are told so.
-    else if (ending.reason === 'error') overtaken.set(run, ending); // the innermost: see cut()
+    else if (ending.reason === 'error') overtaken.set(run, ending); // the innermost: see secondSignal()
     run.flush(); // synchronously: the program ends right after, no signal is heard meanwhile
     outcome = run.outcome;
   } else {
     outcome = start(s, a.host(), ending, false).outcome; // the deadline only: the program is exiting now
   }
   if (s.closing === 'linger') s.closing = undefined;
-  settle(s);
+  release(s);
   return outcome.exit;
-}
-
-/** What an adapter lends for an error that ends the program unless a listener handles it. */
-export interface Failure {
-  /**
-   * Asks the runtime not to end the program for it yet, and calls `then` on a later turn, once
-   * every listener had it, with whether one of the program's handled it.
-   */
-  hold(then: (handled: boolean) => void): void;
-  /** Hands it back to the runtime, which reports it and ends the program as it would have. */
-  raise(): void;
-  /** Reports it as the runtime would have, and ends the program with `code` now. */
-  end(code: number): void;
 }
 
 /**
@@ -316,12 +177,16 @@ export function failures(s: Shared, a: Adapter): (error: unknown, f: Failure) =>
   };
 }
 
+/** The last act decided and waiting for output (not the one more turn a run without one stays). */
+const decided = (s: Shared): Exclude<Shared['closing'], 'linger'> => (s.closing === 'linger' ? undefined : s.closing);
+
 /**
  * A terminating signal. The program's own listener makes it the program's to handle. A relayed
  * copy of the one that began (or last changed) the ending changes nothing (`relayed`). Otherwise,
  * during a run, waiting stops, the remaining handlers run without waiting, and the program dies
- * by it; while closing the program dies by it once output is out; else (also while lingering after a run, which is when a signal sent during
- * synchronous handlers arrives) the handlers registered now run, awaited, and it dies by it.
+ * by it; while closing the program dies by it once output is out; else (also during the one more
+ * turn after a run, which is when a signal sent during synchronous handlers arrives) the handlers
+ * registered now run, awaited, and it dies by it.
  */
 export function signalled(s: Shared, a: Adapter, signal: string): void {
   const at = performance.now();
@@ -330,14 +195,14 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
   /* c8 ignore next: Deno's and Bun's watch modes (test/supervisors.test.js) */
   if (restart?.signal === signal) return restarting(s, a, signal, restart.waits);
   const run = s.run;
-  if (run || (s.closing && s.closing !== 'linger')) {
+  const act = decided(s);
+  if (run || act) {
     const cause = s.cause;
     if (cause?.signal === signal && relayed(a, cause, at)) return;
     s.cause = { signal, at, copies: 0 };
-    if (run) return cut(s, a, run, signal);
-    // The last act waits for output to drain (close()): it becomes this signal, once that is out.
-    const before = s.closing;
-    if (before && before !== 'linger' && Object.hasOwn(before, 'kill')) (before as Extract<Act, { kill: string }>).last?.(); // no longer re-raises that one
+    if (run) return secondSignal(s, a, run, signal);
+    // The last act waits for output to drain (decide()): it becomes this signal, once that is out.
+    if (act && Object.hasOwn(act, 'kill')) (act as Extract<Act, { kill: string }>).last?.(); // no longer re-raises that one
     s.closing = { kill: signal, last: undefined };
     return;
   }
@@ -347,7 +212,7 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
   const last = raising(signal);
   begin(s, a, { reason: 'signal', signal }, true, () => ({ kill: signal, last }));
   // A repeat sent meanwhile is heard only now: the window starts once the synchronous part is
-  // done (measured on Bun: a first look at stdout alone takes 50-85 ms on a busy machine).
+  // done (on Bun a first look at stdout alone may take tens of ms on a busy machine).
   cause.at = performance.now();
 }
 
@@ -375,7 +240,7 @@ function relayed(a: Adapter, cause: NonNullable<Shared['cause']>, at: number): b
  */
 /* c8 ignore next 8: as above */
 function restarting(s: Shared, a: Adapter, signal: string, waits: boolean): void {
-  if (s.run || (s.closing && s.closing !== 'linger')) return;
+  if (s.run || decided(s)) return;
   const cause = (s.cause = { signal, at: performance.now(), copies: 0 });
   a.shield();
   const code = 128 + (a.signals()[signal] ?? 0);
@@ -387,7 +252,7 @@ function restarting(s: Shared, a: Adapter, signal: string, waits: boolean): void
  * A genuine second signal while handlers run: what every run still holds runs now, without
  * waiting, and the program then dies by that signal once output is out.
  */
-function cut(s: Shared, a: Adapter, run: Run, signal: string): void {
+function secondSignal(s: Shared, a: Adapter, run: Run, signal: string): void {
   const name = run.awaiting && nameOf(run.awaiting);
   write(`atexit: a second ${signal}: ${name ? `not awaiting ${name}; ` : ''}the remaining handlers run without waiting`);
   let outer = run;
@@ -400,26 +265,26 @@ function cut(s: Shared, a: Adapter, run: Run, signal: string): void {
     inner.flush();
     if (!inner.over) break; // cannot happen: a flushed run ends inside flush()
   }
-  // A later genuine signal during that flush (a SIGINT that stopped a spinning handler) decided.
-  if (s.closing && s.closing !== 'linger') return;
+  // A later genuine signal during that flush decided already.
+  if (decided(s)) return;
   const planned = plans.get(outer);
   // A run begun by another signal no longer re-raises that one: withdraw its claim.
   const act = planned?.plan(outer.outcome);
   if (act && 'kill' in act) act.last?.();
   s.cause = { signal, at: performance.now(), copies: 0 }; // as in signalled(): after the synchronous part
-  close(s, a, { kill: signal, last: undefined }, planned?.since ?? performance.now());
+  decide(s, a, { kill: signal, last: undefined }, planned?.since ?? performance.now());
 }
 
 function begin(s: Shared, a: Adapter, ending: Ending, wait: boolean, plan: Plan): Run {
   let run: Run | undefined;
-  let ended = false; // inside start(): concluded once `run` is known
+  let ended = false; // inside start(): handled once `run` is known
   const started = start(s, a.host(), ending, wait, () => {
     ended = true;
-    if (run) conclude(s, a, run, plans.get(run)); // else it ended inside start(): concluded below
+    if (run) afterRun(s, a, run, plans.get(run)); // else it ended inside start(): handled below
   });
   run = started;
   plans.set(started, { plan, since: performance.now() });
-  if (started.over && ended) conclude(s, a, started, plans.get(started));
+  if (started.over && ended) afterRun(s, a, started, plans.get(started));
   return started;
 }
 
@@ -430,18 +295,18 @@ const within = (s: Shared, since = performance.now()): number => Math.max(1_000,
  * A run ended. An exit that a handler (or the program) asked for during the run is performed at
  * once, as `process.exit()` itself would be; otherwise the plan decides.
  */
-function conclude(s: Shared, a: Adapter, run: Run, planned: { plan: Plan; since: number } | undefined): void {
+function afterRun(s: Shared, a: Adapter, run: Run, planned: { plan: Plan; since: number } | undefined): void {
   const { exit } = run.outcome;
   if (exit) {
-    settle(s);
+    release(s);
     // Inside a handler's runExitFuncs() this is that handler's SystemExit (the stand-in throws).
     if (run.outer) return a.exit(exit.code);
     // Synchronous unless a handler's output still waits to go out.
-    return a.drain(within(s, planned?.since), () => a.exit(exit.code));
+    return a.afterOutput(within(s, planned?.since), () => a.exit(exit.code));
   }
   const act = planned?.plan(run.outcome);
-  if (act) close(s, a, act, planned!.since);
-  else linger(s, a);
+  if (act) decide(s, a, act, planned!.since);
+  else listenOneMoreTurn(s, a);
 }
 
 /**
@@ -449,42 +314,53 @@ function conclude(s: Shared, a: Adapter, run: Run, planned: { plan: Plan; since:
  * a signal which came while synchronous handlers ran is heard (and ends the program) before
  * they go.
  */
-function linger(s: Shared, a: Adapter): void {
-  if (s.closing || s.registry.size > 0 || s.run) return settle(s);
+function listenOneMoreTurn(s: Shared, a: Adapter): void {
+  if (s.closing || s.registry.size > 0 || s.run) return release(s);
   s.closing = 'linger';
   a.later(() => {
     if (s.closing === 'linger') s.closing = undefined;
-    settle(s);
+    release(s);
   });
 }
 
 /**
- * The last act is decided: once stdout and stderr have drained (within what is left of the
- * deadline of a run begun `since`), and one more turn later (a pending signal is heard).
+ * The last act is decided: performed once stdout and stderr have drained (within what is left of
+ * the deadline of a run begun `since`), and one more turn later (a pending signal is heard).
  */
-function close(s: Shared, a: Adapter, act: NonNullable<Act>, since: number): void {
+function decide(s: Shared, a: Adapter, act: NonNullable<Act>, since: number): void {
   s.closing = act;
-  a.drain(within(s, since), () => a.later(() => final(s, a)));
+  a.afterOutput(within(s, since), () => a.later(() => perform(s, a)));
 }
 
-function final(s: Shared, a: Adapter): void {
-  const act = s.closing;
-  if (!act || act === 'linger') return;
+function perform(s: Shared, a: Adapter): void {
+  const act = decided(s);
+  if (!act) return;
   s.closing = undefined;
-  settle(s);
+  release(s);
   // A runtime ends here; a page stays as it is (and may be ended again later).
   // An own `kill`: `in` would also see one on a polluted Object.prototype.
-  if (Object.hasOwn(act, 'kill')) {
-    const { kill, last } = act as Extract<Act, { kill: string }>;
-    // The signal must find the runtime's default action, not our listeners, even if handlers
-    // were registered meanwhile.
-    const { uninstall } = s;
-    s.uninstall = undefined;
-    uninstall?.();
-    if (last?.() === false) return; // another copy still runs for this signal: it re-raises
-    // The re-raise did not end the program (PID 1, an ignored signal): end as a shell reports it.
-    a.kill(kill, () => a.exit(128 + (a.signals()[kill] ?? 0)));
-  } else {
-    a.exit((act as Extract<Act, { exit: unknown }>).exit);
-  }
+  if (!Object.hasOwn(act, 'kill')) return a.exit((act as Extract<Act, { exit: unknown }>).exit);
+  const { kill, last } = act as Extract<Act, { kill: string }>;
+  // The signal must find the runtime's default action, not our listeners, even if handlers
+  // were registered meanwhile.
+  const { uninstall } = s;
+  s.uninstall = undefined;
+  uninstall?.();
+  if (last?.() === false) return; // another copy still runs for this signal: it re-raises
+  reraise(a, kill);
+}
+
+/** How long a re-raise still on its way may take to end the program (ms). */
+const ON_ITS_WAY = 1_000;
+
+/**
+ * Dies by `signal` through the runtime's default action. Where that cannot happen (a re-raise
+ * unsafe or impossible here, the kernel dropping it for PID 1, a signal the process ignores),
+ * the program ends as a shell reports a death by that signal: 128 + its number. A re-raise still
+ * on its way gets `ON_ITS_WAY` first, the timer keeping the program alive for it.
+ */
+function reraise(a: Adapter, signal: string): void {
+  const end = (): void => a.exit(128 + (a.signals()[signal] ?? 0));
+  if (a.unsafeKill?.() || !a.kill(signal) || !a.inFlight(signal)) return end();
+  setTimeout(end, ON_ITS_WAY);
 }

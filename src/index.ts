@@ -10,18 +10,21 @@
  * ```
  * @module
  */
+import type { Ending } from './contract.ts';
 import { MAX_DELAY } from './drain.ts';
-import { checkCode, checkSignals, describeEnding, listened, manual, request } from './ending.ts';
+import { describeEnding, manual, request } from './ending.ts';
+import { checkCode, ExitRequest } from './exit.ts';
 import type { Handler } from './registry.ts';
 import { callerFrame, describeValue, lateSites, nameOf } from './report.ts';
-import { ExitRequest } from './run.ts';
 import { adapter, install } from './runtime.ts';
 import { closer } from './server.ts';
-import { bare, mine, settle, shared, type Ending, type Options, type Shared } from './state.ts';
+import { checkSignals, listened } from './signals.ts';
+import { bare, mine, release, shared, type Options, type Shared } from './state.ts';
 
+export type { Ending } from './contract.ts';
 export type { Handler } from './registry.ts';
 export type { Reporter, Unraisable } from './report.ts';
-export type { Ending, Options, Signal } from './state.ts';
+export type { Options, Signal } from './state.ts';
 
 // The decorator's overload comes first: when no overload matches, TypeScript 7 reports only the
 // last one, and a wrong argument to a handler is the error people meet.
@@ -172,7 +175,7 @@ export function defer<F extends Handler>(func: F, ...args: NoInfer<Parameters<F>
     s.registry.remove(atExit);
     const made = s.uses?.get(func);
     made?.splice(made.indexOf(atExit) >>> 0, 1);
-    settle(s);
+    release(s);
     return call();
   };
   return {
@@ -213,7 +216,7 @@ export function unregister(func: unknown): void {
     s.uses!.delete(func as object);
     for (const disposer of made) s.registry.remove(disposer);
   }
-  settle(s);
+  release(s);
 }
 
 /**
@@ -242,7 +245,7 @@ export function runExitFuncs(): Promise<void> {
 export function clear(): void {
   const s = shared();
   s.registry.clear();
-  settle(s);
+  release(s);
 }
 
 /**

@@ -1,88 +1,17 @@
+// One run of the registry's handlers, newest first: calls them, awaits what they return within
+// the deadline, stops one that spins (where the host lends a watchdog), and reports failures.
+// Runtime-free: what it needs of the runtime comes through `Host`.
+import type { Ending, Host, Outcome, Run } from './contract.ts';
+import { ExitRequest, isExit } from './exit.ts';
 import type { Handler } from './registry.ts';
 import { nameOf, report, write } from './report.ts';
-import type { Ending, Shared } from './state.ts';
-
-/**
- * Thrown in place of the runtime's exit function while a handler runs: Python's
- * `SystemExit`. The handler stops there; the run goes on; the program then ends with `code`.
- */
-export class ExitRequest {
-  constructor(readonly code: number | undefined) {}
-}
-
-/** `instanceof` that survives a revoked Proxy thrown by a handler. */
-const isExit = (error: unknown): error is ExitRequest => {
-  try {
-    return error instanceof ExitRequest;
-  } catch {
-    return false;
-  }
-};
-
-/** What a runtime adapter lends to a run. */
-export interface Host {
-  /**
-   * Runs `body`, a stretch of handler calls, with the runtime's exit functions throwing an
-   * `ExitRequest` instead; `body` gets the real ones, so that `register(process.exit, 3)` is
-   * an exit request too.
-   */
-  guard<T>(body: (exits: readonly unknown[]) => T): T;
-  /**
-   * `guard`, with a watchdog where the runtime has one: `body` is stopped after `ms` (never for
-   * Infinity), and then the reason is returned instead.
-   */
-  watch?<T>(body: (exits: readonly unknown[]) => T, ms: number): T | Stop;
-  /** Prefix of `NODE_DEBUG=atexit` lines, such as `ATEXIT 1234:`; undefined when off. */
-  trace?: string | undefined;
-  /**
-   * Calls `fn` after `ms` with a timer that does not keep the program alive (the deadline must
-   * never be what keeps it running); returns what cancels it. Without it, a plain setTimeout.
-   */
-  timer?(fn: () => void, ms: number): () => void;
-}
-
-/** Why a watchdog stopped a stretch of handlers. */
-export type Stop = 'deadline';
+import type { Shared } from './state.ts';
 
 /**
  * How long a synchronous handler may spin once the deadline has passed (ms), before the watchdog
  * stops it and the older ones run: each stretch after the deadline gets this much.
  */
 export const GRACE = 1_000;
-
-export interface Outcome {
-  /** The last exit a handler asked for, if any. */
-  exit?: ExitRequest;
-  /** The deadline passed: the remaining handlers ran without being awaited. */
-  late?: boolean;
-}
-
-export interface Run {
-  readonly outcome: Outcome;
-  readonly ending: Ending;
-  /** The run this one started inside of (`runExitFuncs()` called by a handler), if any. */
-  readonly outer: Run | undefined;
-  over: boolean;
-  /** The handler whose promise is being awaited, if any. */
-  awaiting: Handler | undefined;
-  /** Settles after the last handler (or the deadline); never rejects. */
-  readonly done: Promise<Outcome>;
-  /**
-   * Stops waiting and runs the remaining handlers synchronously, without `onEnd`: the runtime
-   * is ending the program now, by itself.
-   */
-  flush(): void;
-  /**
-   * Stops waiting for the promise being awaited (nothing is left that could settle it) and goes
-   * on with the rest, awaiting them as before.
-   */
-  skip(): void;
-  /**
-   * Ends this run where it is, without `onEnd`: a watchdog stopped the handler of an outer run
-   * that started it (`runExitFuncs()` in a handler). Its older handlers are the outer run's.
-   */
-  abandon(): void;
-}
 
 /**
  * Runs the shared registry, newest first. Synchronous handlers run inside this call; when

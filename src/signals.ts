@@ -1,5 +1,49 @@
-// The signal tables, by operating system, for a runtime that cannot look them up (Deno, a page)
-// or an older Node. Which of them atexit takes for endings, or refuses, is ending.ts's choice.
+// Signals: which ones atexit takes for endings, which it refuses and why, and the tables by
+// operating system for a runtime that cannot look them up (Deno, a page, an older Node).
+import type { Adapter } from './contract.ts';
+import type { Shared } from './state.ts';
+
+/** Signals that are endings unless the runtime lacks them or uses one for something else. */
+const DEFAULT_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGUSR2', 'SIGBREAK'];
+
+/** Signals atexit never listens to, and why. */
+const FAULT = 'a fault: a listener would return to the faulting code and loop forever';
+const REFUSED: Record<string, string> = {
+  SIGKILL: 'it cannot be caught',
+  SIGSTOP: 'it cannot be caught',
+  SIGSEGV: FAULT,
+  SIGBUS: FAULT,
+  SIGFPE: FAULT,
+  SIGILL: FAULT,
+  SIGUSR1: 'it starts the inspector (the debugger)',
+  SIGPIPE: 'a broken pipe is not an ending (the runtime ignores it)',
+  SIGPROF: 'profilers use it',
+  SIGTRAP: 'debuggers use it',
+};
+
+/** The signals atexit treats as endings now: the configured list, or the platform's defaults. */
+export function listened(s: Shared, a: Adapter): string[] {
+  const chosen = s.options.signals;
+  if (chosen) return [...chosen];
+  const known = a.signals();
+  const reserved = a.reserved();
+  // Windows (where SIGBREAK is Ctrl+Break) never delivers SIGTERM.
+  const windows = Object.hasOwn(known, 'SIGBREAK');
+  return DEFAULT_SIGNALS.filter((signal) => Object.hasOwn(known, signal) && signal !== reserved && !(windows && signal === 'SIGTERM'));
+}
+
+/** Checks `configure({ signals })`: an array of names the runtime knows and atexit may take. */
+export function checkSignals(value: unknown, a: Adapter): string[] {
+  if (!Array.isArray(value) || !value.every((name) => typeof name === 'string')) {
+    throw new TypeError('atexit.configure: signals must be an array of signal names, such as ["SIGINT", "SIGTERM", "SIGQUIT"]');
+  }
+  const known = a.signals();
+  for (const name of value as string[]) {
+    if (Object.hasOwn(REFUSED, name)) throw new TypeError(`atexit.configure: signals cannot include ${name}: ${REFUSED[name]}`);
+    if (!Object.hasOwn(known, name)) throw new TypeError(`atexit.configure: unknown signal ${JSON.stringify(name)} (not a signal this runtime knows${((m) => (m ? `; did you mean "${m}"?` : ''))(meant(name, Object.keys(known)))})`);
+  }
+  return [...new Set(value as string[])];
+}
 
 let linux: Readonly<Record<string, number>> | undefined;
 /**
@@ -33,7 +77,6 @@ export function signalsOf(os: string | undefined): Readonly<Record<string, numbe
   }
   return table;
 }
-
 
 /**
  * Whether the process of `/proc/<pid>/stat` leads its own process group (a job-control shell

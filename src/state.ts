@@ -1,22 +1,6 @@
 import { createRegistry, type Handler, type Registry } from './registry.ts';
 import { printReport, reportDropped, type Reporter } from './report.ts';
-import type { Act } from './ending.ts';
-import type { Run } from './run.ts';
-
-/** Why the program is ending, as seen by the handlers (see `ending()`). */
-export type Ending =
-  /** The event loop drained; `code` is the status the program will end with. */
-  | { reason: 'natural'; code: number }
-  /** `process.exit(code)`, `Deno.exit(code)` or `atexit.exit(code)`. */
-  | { reason: 'exit'; code: number }
-  /** A terminating signal such as `'SIGTERM'`. */
-  | { reason: 'signal'; signal: string }
-  /** An uncaught exception or unhandled rejection (status 1). */
-  | { reason: 'error'; error: unknown }
-  /** The page is going away (browsers, `pagehide`). */
-  | { reason: 'pagehide' }
-  /** `runExitFuncs()` was called. */
-  | { reason: 'manual' };
+import type { Act, Run } from './contract.ts';
 
 /**
  * A signal `configure({ signals })` can take: the POSIX signals Node, Deno and Bun name (Linux's,
@@ -68,7 +52,8 @@ export interface Shared {
   run?: Run | undefined;
   /**
    * After a run: the last act waiting for output to drain, or 'linger' while the listeners stay
-   * one more turn to hear a signal that came during synchronous handlers (see ending.ts).
+   * one more turn to hear a signal that came during synchronous handlers (see ending.ts). Copies
+   * of the same shape read each other's: its values are part of the shape.
    */
   closing?: NonNullable<Act> | 'linger' | undefined;
   /**
@@ -114,7 +99,7 @@ export const bare = <T extends object>(fields: T): T => Object.assign(Object.cre
 export const ownProp = (o: unknown, key: PropertyKey): unknown => (typeof o === 'object' && o !== null && Object.hasOwn(o, key) ? (o as Record<PropertyKey, unknown>)[key] : undefined);
 
 /** Removes the adapter's listeners once nothing is registered, runs, or is closing. */
-export function settle(s: Shared): void {
+export function release(s: Shared): void {
   if (s.registry.size === 0 && !s.run && !s.closing && s.uninstall) {
     const { uninstall } = s;
     s.uninstall = undefined;

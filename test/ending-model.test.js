@@ -35,7 +35,7 @@ const bundled = await build({
   stdin: {
     contents: `export * from './src/ending.ts';
       export { createRegistry } from './src/registry.ts';
-      export { ExitRequest } from './src/run.ts';
+      export { ExitRequest } from './src/exit.ts';
       export { virtual } from ${JSON.stringify(support)};`,
     resolveDir: root,
     loader: 'ts',
@@ -194,7 +194,7 @@ function simulate(c, make) {
         rt.log(`act exit ${code}`);
         rt.exit(code);
       },
-      /** Re-raises `signal`; `survived` is told when it did not end the program (PID 1). */
+      /** Re-raises `signal`, delivered at once (PID 1 drops it); `survived` is told when it did not end the program. */
       kill(signal, survived) {
         rt.acts.push(`kill ${signal}`);
         rt.log(`act kill ${signal}`);
@@ -393,10 +393,12 @@ function real(rt, c) {
     host: () => host,
     status: () => rt.status,
     listens: (signal) => c.listens.includes(signal),
-    drain: (_ms, then) => then(),
+    afterOutput: (_ms, then) => then(),
     later: (fn) => void rt.timer(fn, 0),
-    exit: (code) => rt.act.exit(code),
-    kill: (signal, survived) => rt.act.kill(signal, survived),
+    // Nothing runs once a re-raise ended the program (it dies inside kill(), as Node does).
+    exit: (code) => void (rt.dead || rt.act.exit(code)),
+    kill: (signal) => (rt.act.kill(signal), true),
+    inFlight: () => false,
     relayable: () => c.relay,
     signals: () => NUMBER,
     reserved: () => undefined,

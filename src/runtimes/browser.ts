@@ -3,8 +3,8 @@
 // `beforeunload` (it blocks the back/forward cache and is not fired on mobile) nor `unload`
 // (deprecated, and not fired when a mobile browser discards a page).
 // Nothing here touches `process` or `Deno`.
-import { exiting, type Adapter } from '../ending.ts';
-import type { Host } from '../run.ts';
+import type { Adapter, Host } from '../contract.ts';
+import { exiting } from '../ending.ts';
 import { linuxSignals } from '../signals.ts';
 import type { Shared } from '../state.ts';
 
@@ -33,10 +33,11 @@ export const adapter: Adapter = {
   host,
   status: exitCode,
   listens: () => false, // a page gets no signals
-  drain: (_ms, then) => then(), // a console has nothing to wait for
+  afterOutput: (_ms, then) => then(), // a console has nothing to wait for
   later: (fn) => void setTimeout(fn, 0),
   exit: end,
-  kill: () => {},
+  kill: () => false,
+  inFlight: () => false,
   // A page gets no signals: `configure({ signals })` is checked as on Linux, and has no effect.
   signals: linuxSignals,
   reserved: () => undefined,

@@ -3,10 +3,10 @@
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { exiting, failures, listened, loopDrained, signalled, type Drains, type Restart } from '../ending.ts';
+import type { Drains, Host, Restart, Stop } from '../contract.ts';
+import { exiting, failures, loopDrained, signalled } from '../ending.ts';
 import { describe, tracePrefix, write } from '../report.ts';
-import type { Host, Stop } from '../run.ts';
-import { leadsGroup, signalsOf } from '../signals.ts';
+import { leadsGroup, listened, signalsOf } from '../signals.ts';
 import { bare, type Shared } from '../state.ts';
 import { guarded } from './exits.ts';
 
@@ -185,24 +185,20 @@ function drain(ms: number, then: () => void): void {
 }
 
 /**
- * Ends the program by `signal`: our listeners are gone, so Deno's default action applies.
- * Measured on Deno 2.9 (Linux): Deno's own signal thread re-raises it, so the program ends
- * inside kill() or before the next timer turn, kill() itself taking up to 65 ms on a busy
- * machine; as PID 1 the kernel drops it and Deno then crashes (SIGSEGV): it is not sent there.
+ * Re-raises `signal` (see Adapter.kill). Deno.kill needs --allow-run: without it (or where the
+ * signal cannot be sent, as on Windows) it is not sent, rather than asking for permission.
+ * Measured on Deno 2.9 (Linux): Deno's own signal thread re-raises it, so the program ends inside
+ * kill() or before the next timer turn, kill() itself taking up to 65 ms on a busy machine.
  */
-function kill(signal: string, survived: () => void): void {
+function kill(signal: string): boolean {
   const d = deno();
-  if (!d) return;
-  // Deno.kill needs --allow-run; without it (or where the signal cannot be sent, as on
-  // Windows) end with the shell's status for that signal instead of asking for permission.
-  if (d.pid === 1 || !granted(d, { name: 'run' })) return survived();
+  if (!d || !granted(d, { name: 'run' })) return false;
   try {
     d.kill(d.pid, signal);
+    return true;
   } catch {
-    return survived();
+    return false;
   }
-  // Keeps the loop alive until the signal ends the program, in case nothing else would.
-  setTimeout(survived, 1_000);
 }
 
 /**
@@ -263,7 +259,7 @@ export const adapter: Drains = {
     const p = proc();
     return p ? programListeners(p, signal, 1) > 0 : false;
   },
-  drain,
+  afterOutput: drain,
   // Deno hears a signal that came meanwhile within two timer turns (one is not always enough
   // while the main module evaluates).
   later: (fn) => void setTimeout(() => setTimeout(fn, 0), 0),
@@ -276,6 +272,10 @@ export const adapter: Drains = {
   },
   exit: end,
   kill,
+  // Deno's signal thread delivers a re-raise later (see kill).
+  inFlight: () => true,
+  // As PID 1 the kernel drops a re-raise, and Deno then crashes (SIGSEGV).
+  unsafeKill: () => deno()?.pid === 1,
   signals,
   reserved: () => undefined,
   restart,

@@ -1,8 +1,8 @@
 // The runtime's exit functions while handlers run: `process.exit` (Node, Bun, Deno's `process`)
 // and `Deno.exit` throw an `ExitRequest` instead, so that a handler's `process.exit(n)` is a
 // request the run takes (Python's SystemExit), not the end of the program in the middle of it.
-import { checkCode } from '../ending.ts';
-import { ExitRequest, type Stop } from '../run.ts';
+import type { Stop } from '../contract.ts';
+import { checkCode, ExitRequest } from '../exit.ts';
 import { watched } from './watchdog.ts';
 
 /** Something with an exit function: `process`, the `Deno` namespace. */

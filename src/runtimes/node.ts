@@ -1,10 +1,10 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
 import { mark, programListeners } from '../company.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import { exiting, listened, loopDrained, signalled, type Drains, type Restart } from '../ending.ts';
+import type { Drains, Host, Restart, Stop } from '../contract.ts';
+import { exiting, loopDrained, signalled } from '../ending.ts';
 import { tracePrefix } from '../report.ts';
-import type { Host, Stop } from '../run.ts';
-import { leadsGroup, linuxSignals } from '../signals.ts';
+import { leadsGroup, linuxSignals, listened } from '../signals.ts';
 import { ownProp, type Shared } from '../state.ts';
 import { guarded } from './exits.ts';
 import { watchable } from './watchdog.ts';
@@ -102,32 +102,29 @@ const bunSink = (stream: object): unknown => {
   return key ? (stream as Record<symbol, unknown>)[key] : stream;
 };
 
-/**
- * Re-raises `signal`, our listeners gone, so the runtime's default action ends the program.
- * Node and Bun end inside kill() when it does (measured on Linux: a self-signal with its
- * default action is delivered before kill() returns), so still being here means it was
- * dropped (PID 1 in a PID namespace) or ignored.
- */
-function kill(signal: string, survived: () => void): void {
+/** Re-raises `signal` (see Adapter.kill). */
+function kill(signal: string): boolean {
   const p = proc();
-  if (!p) return;
-  let others = 0;
   try {
-    others = p.listenerCount(signal);
-  } catch {
-    // a listenerCount that throws: as if no one else listened
-  }
-  try {
-    p.kill(p.pid, signal);
+    p!.kill(p!.pid, signal);
+    return true;
     /* c8 ignore next 3: Windows */
   } catch {
-    return survived(); // Windows cannot send SIGHUP to itself
+    return false; // Windows cannot send SIGHUP to itself
   }
-  if (others === 0) return survived();
-  // Another library still listens (signal-exit waits for this re-raise to run its own handlers,
-  // then re-raises once more). Node reads signals on the event loop: keep it alive until the
-  // signal comes; if the program is still there a second later, nobody ended it.
-  setTimeout(survived, 1_000);
+}
+
+/**
+ * Node and Bun end inside kill() when a re-raise finds the default action (measured on Linux: a
+ * self-signal is delivered before kill() returns). Another library's listener (signal-exit waits
+ * for this re-raise to run its own handlers, then re-raises once more) hears it on the loop.
+ */
+function inFlight(signal: string): boolean {
+  try {
+    return (proc()?.listenerCount(signal) ?? 0) > 0;
+  } catch {
+    return false; // a listenerCount that throws: as if no one else listened
+  }
 }
 
 /** What keeps the loop going (Node 17+; Bun lists nothing), to see whether the program added to it. */
@@ -213,7 +210,7 @@ export const adapter: Drains = {
   host,
   status: exitCode,
   listens: programListens,
-  drain,
+  afterOutput: drain,
   // A signal that came meanwhile is heard in a poll phase; setImmediate runs after one, but
   // while the main module evaluates Node 20's first turn does not hear it yet: two turns.
   later: (fn) => {
@@ -229,6 +226,7 @@ export const adapter: Drains = {
   },
   exit: end,
   kill,
+  inFlight,
   signals,
   reserved,
   restart,

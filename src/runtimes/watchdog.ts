@@ -7,7 +7,7 @@
 // handler that dies at once between the trap's end and the listeners' return; a SIGINT that
 // comes as the trap stops is recorded and then ignored (src/node_watchdog.cc, lib/vm.js). Any of
 // those loses or misattributes a Ctrl+C that arrives at the edge of a stretch.
-import type { Stop } from '../run.ts';
+import type { Stop } from '../contract.ts';
 
 interface Script {
   runInThisContext(options: { timeout?: number | undefined }): unknown;
