@@ -8,8 +8,9 @@ const adapter = (name) => ({
   name: `runtime-${name}`,
   setup(b) {
     b.onResolve({ filter: /^\.\/runtime\.ts$/ }, () => ({ path: new URL(`../src/runtimes/${name}.ts`, import.meta.url).pathname }));
-    // A browser has no server for use() to shut down (src/server.ts): it gets the stub.
-    if (name === 'browser') b.onResolve({ filter: /^\.\/server\.ts$/ }, () => ({ path: new URL('../src/server-browser.ts', import.meta.url).pathname }));
+    // A page has no signals, exit status or output to wait for, nor a server for use() to shut
+    // down: it gets src/ending-browser.ts, src/signals-browser.ts and src/server-browser.ts.
+    if (name === 'browser') b.onResolve({ filter: /^\.\.?\/(ending|signals|server)\.ts$/ }, ({ path }) => ({ path: new URL(`../src/${path.replace(/^.*\//, '').replace('.ts', '-browser.ts')}`, import.meta.url).pathname }));
   },
 });
 const bundles = [

@@ -72,13 +72,26 @@ async function withPage(body) {
   }
 }
 
-test('[graceful] browser: atexit.exit() runs the handlers, awaiting, and the page stays (the promise never settles)', { skip, timeout: 60_000 }, async () => {
+test('[graceful] browser: atexit.exit() runs the handlers, awaiting, and the page stays (the promise never settles); no signals', { skip, timeout: 60_000 }, async () => {
   await withPage(async (page, origin) => {
     await page.goto(`${origin}/graceful.html`);
     await page.waitForFunction(() => window.log?.length === 2);
     await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 50)));
     const seen = await page.evaluate(() => [window.log, window.atexit.ncallbacks(), document.title]);
     assert.deepEqual(seen, [[['async', { reason: 'exit', code: 3 }], 'sync'], 0, 'graceful']);
+    // A page gets no signals: it listens to none, and keeps a list it is given without using it.
+    const signals = await page.evaluate(() => {
+      const { atexit } = window;
+      const before = atexit.configure().signals;
+      let refused = '';
+      try {
+        atexit.configure({ signals: 'SIGTERM' });
+      } catch (error) {
+        refused = error.constructor.name;
+      }
+      return [before, atexit.configure({ signals: ['SIGQUIT', 'SIGQUIT'] }).signals, refused];
+    });
+    assert.deepEqual(signals, [[], ['SIGQUIT'], 'TypeError']);
   });
 });
 

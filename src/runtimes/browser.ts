@@ -5,7 +5,6 @@
 // Nothing here touches `process` or `Deno`.
 import type { Adapter, Host } from '../contract.ts';
 import { exiting } from '../ending.ts';
-import { linuxSignals } from '../signals.ts';
 import type { Shared } from '../state.ts';
 
 interface Target {
@@ -38,8 +37,8 @@ export const adapter: Adapter = {
   exit: end,
   kill: () => false,
   inFlight: () => false,
-  // A page gets no signals: `configure({ signals })` is checked as on Linux, and has no effect.
-  signals: linuxSignals,
+  // A page gets no signals (the browser build's src/signals-browser.ts keeps a configured list unused).
+  signals: () => ({}),
   reserved: () => undefined,
   shield: () => {},
 };
