@@ -11,13 +11,13 @@
  * @module
  */
 import type { Ending } from './contract.ts';
-import { MAX_DELAY } from './drain.ts';
 import { describeEnding, manual, request } from './ending.ts';
 import { checkCode, ExitRequest } from './exit.ts';
 import type { Handler } from './registry.ts';
 import { callerFrame, describeValue, lateSites, nameOf } from './report.ts';
 import { adapter, install } from './runtime.ts';
 import { closer } from './server.ts';
+import { checkDeadline, decoratorContext, isClass, notAFunction, notDisposable } from './checks.ts';
 import { checkSignals, listened } from './signals.ts';
 import { bare, mine, release, shared, type Options, type Shared } from './state.ts';
 
@@ -333,16 +333,7 @@ export function configure(options: Partial<Options> = {}): Options {
   }
   const signals = given.signals === undefined ? undefined : checkSignals(given.signals, adapter);
   const { deadline = current.deadline, reporter = current.reporter } = given;
-  if (typeof deadline !== 'number') {
-    throw new TypeError(`atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got ${describeValue(deadline)}`);
-  }
-  // A number out of range is a RangeError, as for exit codes. 0 is refused rather than read as
-  // "do not wait": it would skip every async handler, and stop synchronous ones at once.
-  if (!(deadline > 0)) throw new RangeError(`atexit.configure: deadline must be a number of ms above 0 (Infinity allowed), got ${describeValue(deadline)}`);
-  // Timers cannot wait longer: setTimeout would fire at once and skip every async handler.
-  if (deadline > MAX_DELAY && deadline !== Infinity) {
-    throw new RangeError(`atexit.configure: deadline must be at most ${MAX_DELAY} ms (about 24.8 days) or Infinity, got ${deadline}`);
-  }
+  checkDeadline(deadline);
   if (typeof reporter !== 'function') throw new TypeError(`atexit.configure: reporter must be a function, got ${describeValue(reporter)}`);
   Object.assign(current, { deadline, reporter: reporter as Options['reporter'] });
   if (signals && signals.join() !== listened(s, adapter).join()) {
@@ -370,61 +361,6 @@ function add(s: Shared, func: Handler, args: unknown[] | undefined): void {
   // A run that drops it says so (state.ts, reportDropped), always, not only under NODE_DEBUG: a
   // cleanup that silently never runs is a bug to find. Where it was registered is kept for that.
   if (s.run) lateSites.set(func, callerFrame());
-}
-
-/** The hint a TypeError of register() or defer() adds for the two common mistakes. */
-function notAFunction(value: unknown, who: string): string {
-  const called = value === undefined ? 'did you call it?' : describeValue(value) === 'a Promise' ? 'the function already ran.' : '';
-  return called && `: ${called} Pass the function itself: atexit.${who}(f), not atexit.${who}(f())`;
-}
-
-/** Common names of a cleanup method, for use()'s hint on an object that is not disposable. */
-const CLEANUPS = ['close', 'end', 'destroy', 'dispose', 'disconnect', 'stop', 'quit', 'shutdown', 'terminate'];
-
-/** The hint use()'s TypeError adds for an object with a cleanup method but neither symbol. */
-function notDisposable(value: unknown): string {
-  try {
-    const name = typeof value === 'object' && value !== null ? CLEANUPS.find((key) => typeof (value as Record<string, unknown>)[key] === 'function') : undefined;
-    if (name) return ` with ${name}(): register that call instead, atexit.register(() => x.${name}())`;
-  } catch {
-    // a revoked Proxy: no hint
-  }
-  return '';
-}
-
-const sourceOf = Function.prototype.toString;
-
-/**
- * A class always has a `prototype`; arrow functions, methods and async functions have none,
- * and cost one `in` (an inline-cached lookup, about 1 ns, where `Object.hasOwn` costs 10).
- * Other functions are classes only if their source starts with `class` (the source of a class
- * always does: comments before the keyword are not part of it); the first character settles
- * it for nearly all, without the regular expression. A Proxy of a class reads as native code
- * and passes: it fails when called, at exit, and is reported then.
- */
-function isClass(func: Handler): boolean {
-  try {
-    // `in`, not `func.prototype`: reading it makes V8 build a prototype object for every
-    // ordinary function (about 0.5 µs and memory per register); `in` does not.
-    if (!('prototype' in func)) return false;
-    const source = sourceOf.call(func);
-    return source.charCodeAt(0) === 99 /* c */ && /^class\b/.test(source);
-  } catch {
-    return false; // a Proxy whose traps throw: callable all the same
-  }
-}
-
-function decoratorContext(value: unknown): ClassMethodDecoratorContext | undefined {
-  let name: string;
-  try {
-    const context = value as ClassMethodDecoratorContext;
-    if (context.kind !== 'method' || typeof context.addInitializer !== 'function') return undefined;
-    if (context.static) return context;
-    name = String(context.name);
-  } catch {
-    return undefined; // not an object we may look into (null, a revoked Proxy): an argument
-  }
-  throw new TypeError(`atexit.register decorates static methods only, got the instance method ${name}: at exit there is no instance. Make it static, or call atexit.register(() => this.${name}()) in the constructor`);
 }
 
 /**
