@@ -96,7 +96,7 @@ export function createRegistry(dropped?: (funcs: Handler[]) => void): Registry {
   let index: Index | undefined;
   let size = 0;
   let withArgs = 0; // live registrations that have arguments (each fills two slots)
-  let dead = 0;
+  let dead = 0; // emptied slots not yet squeezed out
   let epoch = 0; // bumped by clear(), so a drain in progress stops at once
   let draining = 0;
 
@@ -104,8 +104,7 @@ export function createRegistry(dropped?: (funcs: Handler[]) => void): Registry {
   const take = (i: number): void => {
     slots[i] = undefined;
     if (withArgs) {
-      // Not read when no registration has arguments: with a big registry, a slot not yet in
-      // the cache costs more than all the rest of unregister.
+      // Unread without arguments: in a big registry an uncached slot costs more than the rest.
       const args = slots[i + 1];
       if (typeof args === 'object') {
         index?.delete(args);
@@ -132,8 +131,7 @@ export function createRegistry(dropped?: (funcs: Handler[]) => void): Registry {
       return size;
     },
     add(func, args) {
-      // Kept this small so that V8 optimizes it early: a program registering many handlers at
-      // start-up runs most of them before the code is warm.
+      // Small, so that V8 optimizes it early: start-up registers many before the code is warm.
       if (args || index || draining) addMore(func, args);
       else slots.push(func);
       size++;
@@ -155,8 +153,7 @@ export function createRegistry(dropped?: (funcs: Handler[]) => void): Registry {
       if (draining) return;
       if (!size) registry.clear();
       else if (dead > size + 64) {
-        // Squeeze out the removed, and index what is left in the same call: amortised over
-        // the removals that emptied the slots, so no later call pays for a pass.
+        // Squeeze out the removed and index the rest: amortised over the removals that emptied them.
         slots = slots.filter((slot) => slot !== undefined);
         index = indexOf(slots, size + withArgs);
         dead = 0;

@@ -1,4 +1,4 @@
-// use(server): a server shut down for real at exit (issue 25). Recognised by shape, never by
+// use(server): a server shut down for real at exit. Recognised by shape, never by
 // importing node:http (this module must cost nothing to a program without a server, and run
 // where node:http does not exist):
 //   - node:http / node:https (and Express, Fastify's `.server`), on Node, Bun and Deno;
