@@ -420,8 +420,8 @@ export default [
   },
   {
     file: 'src/ending.ts',
-    from: "a.kill(kill, () => a.exit(128 + (a.signals()[kill] ?? 0)));",
-    to: 'a.kill(kill, () => a.exit(undefined));',
+    from: 'const end = (): void => a.exit(128 + (a.signals()[signal] ?? 0));',
+    to: 'const end = (): void => a.exit(undefined);',
     breaks: 'PID 1 in a container (the re-raise is dropped): the program ends with 0, not 128 + n',
     tests: ['test/ending-rules.test.js', 'test/ending-model.test.js'],
   },
