@@ -70,12 +70,12 @@ export function manual(s: Shared, a: Adapter): Run {
 }
 
 /**
- * The event loop drained. Returns true when a run now waits, so a runtime that asks for it
+ * The event loop drained and stayed so (see loopDrained). Returns true when a run now waits, so a runtime that asks for it
  * (Deno's `beforeunload`) keeps the loop going. The promise a run awaits then can never settle
  * (nothing is left that could settle it; the deadline's timer does not count): the run goes on
  * without it, and the loop drains again if a later one cannot settle either.
  */
-export function drained(s: Shared, a: Adapter, code = a.status()): boolean {
+export function stillDrained(s: Shared, a: Adapter, code = a.status()): boolean {
   if (s.closing) return false;
   const run = s.run;
   if (run?.awaiting) {
@@ -116,7 +116,7 @@ export function loopDrained(s: Shared, a: Drains, hold?: () => () => boolean): b
   const revived = hold?.();
   const run = s.run;
   a.added((added) => {
-    if (s.run === run && !added && !revived?.()) drained(s, a);
+    if (s.run === run && !added && !revived?.()) stillDrained(s, a);
   });
   return true;
 }

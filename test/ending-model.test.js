@@ -415,7 +415,7 @@ function real(rt, c) {
     signalled: (signal) => P.signalled(s, a, signal),
     request: (code) => P.request(s, a, code),
     manual: () => void P.manual(s, a),
-    drained: () => P.drained(s, a),
+    drained: () => P.stillDrained(s, a),
     exiting: (ending) => P.exiting(s, a, ending),
     describe: () => P.describeEnding(s, a),
     exitRequest: (code) => new P.ExitRequest(code),
