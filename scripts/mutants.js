@@ -557,7 +557,7 @@ export default [
   },
   {
     file: 'src/ending.ts',
-    from: 'if (s.run === run && !added && !revived?.()) drained(s, a);',
+    from: 'if (s.run === run && !added && !revived?.()) stillDrained(s, a);',
     to: 'if (s.run === run && !revived?.()) drained(s, a);',
     breaks: "the program's own beforeExit listener schedules more work: the handlers run before it",
     tests: ['test/guards.test.js'],
