@@ -558,7 +558,7 @@ export default [
   {
     file: 'src/ending.ts',
     from: 'if (s.run === run && !added && !revived?.()) stillDrained(s, a);',
-    to: 'if (s.run === run && !revived?.()) drained(s, a);',
+    to: 'if (s.run === run && !revived?.()) stillDrained(s, a);',
     breaks: "the program's own beforeExit listener schedules more work: the handlers run before it",
     tests: ['test/guards.test.js'],
   },
