@@ -248,6 +248,7 @@ function fail(run: Running, func: Handler, error: unknown, since: number): void 
 function trace(run: Running, func: Handler, how: string, since: number): void {
   if (run.host.trace) write(`${run.host.trace} ${nameOf(func)} ${how} after ${(performance.now() - since).toFixed(3)} ms`);
 }
+
 /** Why a promise is not awaited on an ending that cannot wait, and what would have awaited it. */
 function notAwaited(run: Running): string {
   // Once the runtime took over (flush), the program is ending now, however the run began.
