@@ -3,7 +3,7 @@
 // Runtime-free: what it needs of the runtime comes through `Host`.
 import type { Ending, Host, Outcome, Run } from './contract.ts';
 import { ExitRequest, isExit } from './exit.ts';
-import type { Handler } from './registry.ts';
+import type { Drain, Handler } from './registry.ts';
 import { nameOf, report, write } from './report.ts';
 import type { Shared } from './state.ts';
 
@@ -13,6 +13,30 @@ import type { Shared } from './state.ts';
  */
 export const GRACE = 1_000;
 
+/** A run's whole state: the `Run` the policy sees, and what only this module uses. */
+interface Running extends Run {
+  readonly s: Shared;
+  readonly host: Host;
+  /** The registrations this run takes out, newest first. */
+  readonly entries: Drain;
+  /** When the run began: the deadline counts from here. */
+  readonly begun: number;
+  /** Whether a returned promise is awaited before the next handler. */
+  wait: boolean;
+  /** Bumped to stop hearing the promise being awaited. */
+  ticket: number;
+  /** Cancels the deadline's timer, once armed. */
+  cancel: (() => void) | undefined;
+  /** The handler being called, named if a watchdog stops it. */
+  calling: Handler | undefined;
+  /** Resolves `done`. */
+  resolve: (outcome: Outcome) => void;
+  /** Called synchronously when the run ends; dropped once the runtime ends the program itself. */
+  onEnd: ((outcome: Outcome) => void) | undefined;
+  /** The runtime took over the ending (see flush). */
+  flushed: boolean;
+}
+
 /**
  * Runs the shared registry, newest first. Synchronous handlers run inside this call; when
  * `wait` is true a returned promise is awaited before the next handler, within the deadline.
@@ -20,197 +44,215 @@ export const GRACE = 1_000;
  * synchronously when the run ends, so an adapter can end the program without a tick.
  */
 export function start(s: Shared, host: Host, ending: Ending, wait: boolean, onEnd?: (outcome: Outcome) => void): Run {
-  const entries = s.registry.drain();
-  const outcome: Outcome = Object.create(null); // `exit` and `late` are absent until set
-  const begun = performance.now(); // the deadline's start
-  let waiting = 0; // bumped to abandon the promise being awaited
-  let cancel: (() => void) | undefined; // the deadline's timer
-  let running: Handler; // the handler being called, named if a watchdog stops it
-  let settle!: (outcome: Outcome) => void;
-  let flushed = false; // the runtime took over the ending (see flush)
-  const done = new Promise<Outcome>((resolve) => (settle = resolve));
-  const run: Run = { outcome, ending, outer: s.run, over: false, awaiting: undefined, done, flush, skip, abandon };
+  let resolve!: (outcome: Outcome) => void; // set at once: a Promise's executor runs in its constructor
+  const run: Running = {
+    outcome: Object.create(null), // `exit` and `late` are absent until set
+    ending,
+    outer: s.run,
+    over: false,
+    awaiting: undefined,
+    done: new Promise<Outcome>((resolver) => (resolve = resolver)),
+    s,
+    host,
+    entries: s.registry.drain(),
+    begun: performance.now(),
+    wait,
+    ticket: 0,
+    cancel: undefined,
+    calling: undefined,
+    resolve,
+    onEnd,
+    flushed: false,
+    // The runtime is ending the program itself: the rest runs now, and onEnd is not called.
+    flush: () => {
+      run.onEnd = undefined;
+      run.flushed = true;
+      runRest(run);
+    },
+    skip: () => {
+      if (!run.over && run.awaiting) goOn(run);
+    },
+    abandon: () => end(run, true),
+  };
   s.run = run;
-
-  // NODE_DEBUG=atexit: one line per handler, with how it ended and how long it took.
-  const trace = (func: Handler, how: string, since: number): void => {
-    if (host.trace) write(`${host.trace} ${nameOf(func)} ${how} after ${(performance.now() - since).toFixed(3)} ms`);
-  };
-  const fail = (func: Handler, error: unknown, since: number): void => {
-    if (isExit(error)) outcome.exit = error;
-    else report(s.options.reporter, func, error);
-    trace(func, isExit(error) ? `asked to exit (${error.code})` : `failed (registered at ${s.sites?.get(func) ?? '?'})`, since);
-  };
-  const finish = (): void => {
-    if (run.over) return;
-    run.over = true;
-    run.awaiting = undefined;
-    cancel?.();
-    entries.end();
-    if (s.run === run) {
-      // Back to the innermost run still going, if any.
-      let outer = run.outer;
-      while (outer?.over) outer = outer.outer;
-      s.run = outer;
-    }
-    settle(outcome);
-    onEnd?.(outcome);
-  };
-
-  /**
-   * Awaits the thenable a handler returned: true if the loop must stop until it settles, false
-   * if it settled inside then() already. Apart from the loop, so that the closures made here do
-   * not make the loop allocate a context for every handler.
-   */
-  const awaits = (func: Handler, value: unknown, then: Then, since: number): boolean => {
-    // A thenable may settle inside then() itself: that result is taken here and the loop goes
-    // on, so the run never ends (nor ends the program) from inside a then() call.
-    const settled = (failed: boolean, error: unknown): void => {
-      if (failed) fail(func, error, since);
-      else trace(func, 'resolved (awaited)', since);
-    };
-    let now: { error?: unknown; failed: boolean } | undefined;
-    let later = false;
-    const ticket = ++waiting;
-    whenSettled(value, then, (failed, error) => {
-      if (!later) now ??= { failed, error };
-      else if (ticket === waiting && !run.over) {
-        run.awaiting = undefined;
-        settled(failed, error);
-        step();
-      }
-    });
-    later = true;
-    if (now) {
-      waiting++; // a then() that calls back again later is not heard
-      settled(now.failed, now.error);
-      return false;
-    }
-    run.awaiting = func;
-    const { deadline } = s.options;
-    if (cancel === undefined && deadline !== Infinity) {
-      const expire = (): void => {
-        write(`atexit: deadline of ${deadline} ms passed while awaiting ${nameOf(run.awaiting ?? func)}; the remaining handlers run without waiting`);
-        overdue();
-      };
-      const ms = Math.max(0, deadline - (performance.now() - begun));
-      let armed: () => void;
-      if (host.timer) armed = host.timer(expire, ms);
-      else {
-        const id = setTimeout(expire, ms);
-        armed = () => clearTimeout(id);
-      }
-      // Deno's first setTimeout() loads its timers and runs pending promise callbacks inside
-      // this call: the run may have gone on (armed its own timer) or even finished meanwhile.
-      if (cancel === undefined && !run.over) cancel = armed;
-      /* c8 ignore next: Deno */
-      else armed();
-    }
-    return true;
-  };
-
-  /** Calls handlers until one must be awaited (false) or none is left (true). */
-  const loop = (exits: readonly unknown[]): boolean => {
-    // The hot path: per handler, one take-out, one or two `===` and a plain call when the
-    // handler has no arguments and no decorator's `this`. Adapters hand one or two exits.
-    const exit0 = exits[0];
-    const exit1 = exits.length > 1 ? exits[1] : exit0;
-    const tracing = host.trace !== undefined;
-    const selves = s.self; // made by the first decorator, before its registration
-    return entries.each((func, args) => {
-      if (run.over) return false;
-      const since = tracing ? performance.now() : 0;
-      let value: unknown;
-      running = func;
-      try {
-        if (func === exit0 || func === exit1 || (exits.length > 2 && exits.includes(func))) {
-          throw new ExitRequest(args?.[0] as number | undefined); // register(process.exit, n)
-        }
-        if (args || selves) value = Reflect.apply(func, selves?.get(func), args ?? []);
-        else value = func();
-      } catch (error) {
-        fail(func, error, since);
-        return true;
-      }
-      const then = thenOf(value);
-      if (!then) {
-        if (tracing) trace(func, 'returned', since);
-      } else if (!wait) {
-        // Past the deadline one line said so already.
-        if (!outcome.late) write(`atexit: ${nameOf(func)} returned a promise that cannot be awaited: ${flushed ? 'the program is ending now' : notAwaited(ending)}`);
-        whenSettled(value, then, () => {});
-        trace(func, 'returned a promise, not awaited,', since);
-      } else if (awaits(func, value, then, since)) {
-        return false;
-      }
-      return true;
-    });
-  };
-  // finish() may end the program, so it runs outside the guard. The deadline bounds synchronous
-  // handlers too, where the host lends a watchdog.
-  const step = (): void => {
-    const base = s.run; // this run, or one begun by other code while it waited
-    const ms = outcome.late ? GRACE : s.options.deadline - (performance.now() - begun);
-    const done = host.watch ? host.watch(loop, ms) : host.guard(loop);
-    if (done === true) finish();
-    else if (done) stopped(base);
-  };
-  /**
-   * A watchdog stopped `running` midway (its `finally` blocks did not run). It counts as taken;
-   * the older ones still run, without waiting.
-   */
-  const stopped = (base: Run | undefined): void => {
-    // A run the stopped handler began (its runExitFuncs()) was cut short with it: it ends too.
-    for (let inner = s.run; inner && inner !== base && inner !== run; inner = inner.outer) inner.abandon();
-    s.run = run;
-    const when = outcome.late ? `${GRACE} ms after the deadline` : `after the deadline of ${s.options.deadline} ms`;
-    write(`atexit: ${nameOf(running)} was stopped ${when}; the remaining handlers run without waiting`);
-    overdue();
-  };
-  /** Past the deadline: waiting stops, and the remaining handlers run now, none awaited. */
-  const overdue = (): void => {
-    outcome.late = true;
-    runRest();
-  };
-  /** Stops waiting: what the run still holds runs now, no promise awaited. */
-  const runRest = (): void => {
-    wait = false;
-    waiting++;
-    run.awaiting = undefined;
-    cancel?.();
-    step();
-  };
-
-  function flush(): void {
-    onEnd = undefined; // the runtime is ending the program itself
-    flushed = true;
-    runRest();
-  }
-
-  function abandon(): void {
-    if (run.over) return;
-    run.over = true;
-    run.awaiting = undefined;
-    waiting++;
-    cancel?.();
-    entries.end(true);
-    settle(outcome);
-  }
-
-  function skip(): void {
-    if (run.over || !run.awaiting) return;
-    run.awaiting = undefined;
-    waiting++;
-    step();
-  }
-
-  step();
+  step(run);
   return run;
 }
 
+/**
+ * Calls handlers until one must be awaited or none is left. The deadline bounds synchronous
+ * handlers too, where the host lends a watchdog; end() may end the program, so it runs outside
+ * the guard.
+ */
+function step(run: Running): void {
+  const base = run.s.run; // this run, or one begun by other code while it waited
+  const ms = run.outcome.late ? GRACE : run.s.options.deadline - (performance.now() - run.begun);
+  const body = (exits: readonly unknown[]): boolean => loop(run, exits);
+  // true: none is left; false: one is awaited; else why a watchdog stopped the stretch.
+  const stretch = run.host.watch ? run.host.watch(body, ms) : run.host.guard(body);
+  if (stretch === true) end(run);
+  else if (stretch) stopped(run, base);
+}
+
+/** Calls handlers until one must be awaited (false) or none is left (true). */
+function loop(run: Running, exits: readonly unknown[]): boolean {
+  // The hot path: per handler, one take-out, one or two `===` and a plain call when the
+  // handler has no arguments and no decorator's `this`. Adapters hand one or two exits.
+  const exit0 = exits[0];
+  const exit1 = exits.length > 1 ? exits[1] : exit0;
+  const tracing = run.host.trace !== undefined;
+  const selves = run.s.self; // made by the first decorator, before its registration
+  return run.entries.each((func, args) => {
+    if (run.over) return false;
+    const since = tracing ? performance.now() : 0;
+    let value: unknown;
+    run.calling = func;
+    try {
+      if (func === exit0 || func === exit1 || (exits.length > 2 && exits.includes(func))) {
+        throw new ExitRequest(args?.[0] as number | undefined); // register(process.exit, n)
+      }
+      if (args || selves) value = Reflect.apply(func, selves?.get(func), args ?? []);
+      else value = func();
+    } catch (error) {
+      fail(run, func, error, since);
+      return true;
+    }
+    const then = thenOf(value);
+    if (!then) {
+      if (tracing) trace(run, func, 'returned', since);
+    } else if (!run.wait) {
+      // Past the deadline one line said so already.
+      if (!run.outcome.late) write(`atexit: ${nameOf(func)} returned a promise that cannot be awaited: ${notAwaited(run)}`);
+      whenSettled(value, then, () => {});
+      trace(run, func, 'returned a promise, not awaited,', since);
+    } else if (awaits(run, func, value, then, since)) {
+      return false;
+    }
+    return true;
+  });
+}
+
+/**
+ * Awaits the thenable a handler returned: true if the loop must stop until it settles, false
+ * if it settled inside then() already. Apart from the loop, so that the closures made here do
+ * not make the loop allocate a context for every handler.
+ */
+function awaits(run: Running, func: Handler, value: unknown, then: Then, since: number): boolean {
+  // A thenable may settle inside then() itself: that result is taken here and the loop goes
+  // on, so the run never ends (nor ends the program) from inside a then() call.
+  const settled = (failed: boolean, error: unknown): void => {
+    if (failed) fail(run, func, error, since);
+    else trace(run, func, 'resolved (awaited)', since);
+  };
+  let now: [failed: boolean, error: unknown] | undefined; // how it settled inside then()
+  let later = false;
+  const ticket = ++run.ticket;
+  whenSettled(value, then, (failed, error) => {
+    if (!later) now ??= [failed, error];
+    else if (ticket === run.ticket && !run.over) {
+      run.awaiting = undefined;
+      settled(failed, error);
+      step(run);
+    }
+  });
+  later = true;
+  if (now) {
+    run.ticket++; // a then() that calls back again later is not heard
+    settled(...now);
+    return false;
+  }
+  run.awaiting = func;
+  if (run.cancel === undefined) armDeadline(run, func);
+  return true;
+}
+
+/** Starts the deadline's timer, when the first promise is awaited; it counts from the run's start. */
+function armDeadline(run: Running, func: Handler): void {
+  const { deadline } = run.s.options;
+  if (deadline === Infinity) return;
+  const expire = (): void => {
+    write(`atexit: deadline of ${deadline} ms passed while awaiting ${nameOf(run.awaiting ?? func)}; the remaining handlers run without waiting`);
+    overdue(run);
+  };
+  const ms = Math.max(0, deadline - (performance.now() - run.begun));
+  const cancel = run.host.timer ? run.host.timer(expire, ms) : clearTimeout.bind(undefined, setTimeout(expire, ms));
+  // Deno's first setTimeout() loads its timers and runs pending promise callbacks inside
+  // this call: the run may have gone on (armed its own timer) or even ended meanwhile.
+  if (run.cancel === undefined && !run.over) run.cancel = cancel;
+  /* c8 ignore next: Deno */
+  else cancel();
+}
+
+/**
+ * A watchdog stopped the handler being called midway (its `finally` blocks did not run). It
+ * counts as taken; the older ones still run, without waiting.
+ */
+function stopped(run: Running, base: Run | undefined): void {
+  // A run the stopped handler began (its runExitFuncs()) was cut short with it: it ends too.
+  for (let inner = run.s.run; inner && inner !== base && inner !== run; inner = inner.outer) inner.abandon();
+  run.s.run = run;
+  const when = run.outcome.late ? `${GRACE} ms after the deadline` : `after the deadline of ${run.s.options.deadline} ms`;
+  write(`atexit: ${nameOf(run.calling!)} was stopped ${when}; the remaining handlers run without waiting`);
+  overdue(run);
+}
+
+/** Past the deadline: waiting stops, and the remaining handlers run now, none awaited. */
+function overdue(run: Running): void {
+  run.outcome.late = true;
+  runRest(run);
+}
+
+/** Stops waiting: what the run still holds runs now, no promise awaited. */
+function runRest(run: Running): void {
+  run.wait = false;
+  run.cancel?.();
+  goOn(run);
+}
+
+/** Stops hearing the promise being awaited, if any, and goes on with the rest. */
+function goOn(run: Running): void {
+  run.ticket++;
+  run.awaiting = undefined;
+  step(run);
+}
+
+/**
+ * The one teardown, however the run ends. `abandoned`: a watchdog stopped the handler of an
+ * outer run that began this one; its older registrations are the outer run's, and `onEnd` is
+ * not called.
+ */
+function end(run: Running, abandoned?: boolean): void {
+  if (run.over) return;
+  run.over = true; // what was awaited is no longer heard
+  run.awaiting = undefined;
+  run.cancel?.();
+  run.entries.end(abandoned);
+  if (run.s.run === run) {
+    // Back to the innermost run still going, if any.
+    let outer = run.outer;
+    while (outer?.over) outer = outer.outer;
+    run.s.run = outer;
+  }
+  run.resolve(run.outcome);
+  if (!abandoned) run.onEnd?.(run.outcome);
+}
+
+/** A failed handler: an exit request is kept (the last one wins), anything else reported. */
+function fail(run: Running, func: Handler, error: unknown, since: number): void {
+  if (isExit(error)) run.outcome.exit = error;
+  else report(run.s.options.reporter, func, error);
+  trace(run, func, isExit(error) ? `asked to exit (${error.code})` : `failed (registered at ${run.s.sites?.get(func) ?? '?'})`, since);
+}
+
+/** NODE_DEBUG=atexit: one line per handler, with how it ended and how long it took. */
+function trace(run: Running, func: Handler, how: string, since: number): void {
+  if (run.host.trace) write(`${run.host.trace} ${nameOf(func)} ${how} after ${(performance.now() - since).toFixed(3)} ms`);
+}
+
 /** Why a promise is not awaited on an ending that cannot wait, and what would have awaited it. */
-function notAwaited(ending: Ending): string {
-  switch (ending.reason) {
+function notAwaited(run: Running): string {
+  // Once the runtime took over (flush), the program is ending now, however the run began.
+  switch (run.flushed || run.ending.reason) {
     case 'exit':
       return 'the program is exiting synchronously; end with atexit.exit() to await it';
     case 'error':
@@ -225,12 +267,12 @@ function notAwaited(ending: Ending): string {
 
 type Then = (this: unknown, ok?: unknown, fail?: unknown) => unknown;
 
-/** Calls `then` once, with `done` told how the thenable settled; a throwing then() rejects. */
-function whenSettled(value: unknown, then: Then, done: (failed: boolean, error?: unknown) => void): void {
+/** Calls `then` once, with `onSettled` told how the thenable settled; a throwing then() rejects. */
+function whenSettled(value: unknown, then: Then, onSettled: (failed: boolean, error?: unknown) => void): void {
   try {
-    then.call(value, () => done(false), (error: unknown) => done(true, error));
+    then.call(value, () => onSettled(false), (error: unknown) => onSettled(true, error));
   } catch (error) {
-    done(true, error);
+    onSettled(true, error);
   }
 }
 
