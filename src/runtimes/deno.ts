@@ -81,12 +81,8 @@ function procFile(d: DenoNs | undefined, name: string): string | undefined {
 
 function host(): Host {
   const d = deno();
-  let trace: string | undefined;
-  try {
-    if (granted(d, { name: 'env', variable: 'NODE_DEBUG' })) trace = tracePrefix(d!.env?.get('NODE_DEBUG'), d!.pid);
-  } catch {
-    // no env access after all
-  }
+  const trace = (): string | undefined =>
+    granted(d, { name: 'env', variable: 'NODE_DEBUG' }) ? tracePrefix(d!.env?.get('NODE_DEBUG'), d!.pid) : undefined;
   // Deno's `process.exit` emits 'exit' and then calls `Deno.exit`: replace both, so a
   // handler's `process.exit(n)` neither runs the program's exit listeners early nor exits.
   const holders = (): (DenoNs | NodeProc)[] => [d, proc()].filter((h): h is DenoNs | NodeProc => h !== undefined);

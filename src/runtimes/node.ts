@@ -26,14 +26,7 @@ const proc = (): Proc | undefined => node.shaped('process', ['prependListener', 
 
 function host(): Host {
   const p = proc();
-  let trace: string | undefined;
-  try {
-    trace = tracePrefix(ownProp(p?.env, 'NODE_DEBUG'), p?.pid);
-    /* c8 ignore next 3: Deno's process.env without --allow-env */
-  } catch {
-    // env may be guarded (Deno without --allow-env)
-  }
-  return node.host(trace, () => (p ? [p] : []), 'process.exit', (id) => (id as { unref?(): void }).unref?.());
+  return node.host(() => tracePrefix(ownProp(p?.env, 'NODE_DEBUG'), p?.pid), () => (p ? [p] : []), 'process.exit', (id) => (id as { unref?(): void }).unref?.());
 }
 
 /**

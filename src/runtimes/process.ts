@@ -72,11 +72,19 @@ export function relayable<P extends { pid: number }>(self: P | undefined, stat: 
 }
 
 /**
- * The Host an adapter lends a run, with `trace` (NODE_DEBUG's prefix) as the adapter read it:
+ * The Host an adapter lends a run: `trace()` reads NODE_DEBUG's prefix (off where it throws: env
+ * may be guarded, as in Deno without --allow-env);
  * `guard` and `watch` turn the `exit` of each of `holders()` (read at each stretch) into an exit
  * request, `who` naming it in an error; `unref` keeps `timer`'s timers from holding the program.
  */
-export function host(trace: string | undefined, holders: () => readonly Exits[], who: string, unref: (id: unknown) => void): Host {
+export function host(trace: () => string | undefined, holders: () => readonly Exits[], who: string, unref: (id: unknown) => void): Host {
+  let prefix: string | undefined;
+  try {
+    prefix = trace();
+    /* c8 ignore next 3: Deno's process.env without --allow-env */
+  } catch {
+    // no env access after all
+  }
   const watch = <T>(body: (exits: readonly unknown[]) => T, ms: number): T | Stop => guarded(holders(), who, body, ms);
   const timer = (fn: () => void, ms: number): (() => void) => {
     const id = setTimeout(fn, ms);
@@ -88,7 +96,7 @@ export function host(trace: string | undefined, holders: () => readonly Exits[],
     }
     return () => clearTimeout(id);
   };
-  return { trace, timer, guard: (body) => watch(body, Infinity) as never, watch };
+  return { trace: prefix, timer, guard: (body) => watch(body, Infinity) as never, watch };
 }
 
 /** Adapter.kill for `self` (`process`, `Deno`): sends `signal` to its own pid; false where it cannot. */
