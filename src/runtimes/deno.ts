@@ -37,6 +37,12 @@ const deno = (): DenoNs | undefined => node.shaped('Deno', ['exit', 'addSignalLi
 /** Deno's own API is enough without it (none, or a hostile or revoked one). */
 const proc = (): NodeProc | undefined => node.shaped('process', ['exit', 'listenerCount']);
 
+/** Throws `error` on a later turn, as an uncaught error of the program's. */
+const rethrow = (error: unknown): unknown =>
+  setTimeout(() => {
+    throw error;
+  });
+
 /** True when Deno has granted a permission; never prompts (a prompt at exit would hang). */
 function granted(d: DenoNs | undefined, descriptor: { name: string; variable?: string; path?: string }): boolean {
   try {
@@ -141,17 +147,15 @@ export const adapter: Drains = {
   // Deno hears a signal that came meanwhile within two timer turns (one is not always enough
   // while the main module evaluates).
   later: (fn) => void setTimeout(() => setTimeout(fn, 0), 0),
-  // We asked to go on (beforeunload), and hear on the next timer turn whether the program added
-  // work, or a later listener asked too. Counted once our timer is queued: Deno counts it while
-  // it runs (measured), so it counts then as now.
+  // We asked to go on (beforeunload): on the next timer turn, did the program add work (or a later
+  // listener ask too)? Counted once our timer is queued, as Deno counts it while it runs (measured).
   added: (fn) => {
     setTimeout(() => fn(node.resources(proc()) > before), 0);
     const before = node.resources(proc());
   },
   // Through `process.exit` when there is one, so a Node-style program's 'exit' listeners still run.
   exit: (code) => void (proc() ?? deno())?.exit(code),
-  // Deno.kill needs --allow-run: without it (or where the signal cannot be sent, as on Windows)
-  // it is not sent, rather than asking for permission.
+  // Deno.kill needs --allow-run: not asked for; false without it (or where it cannot be sent).
   kill: (signal) => granted(deno(), { name: 'run' }) && node.killSelf(deno(), signal),
   // Measured on Deno 2.9 (Linux): Deno's own signal thread re-raises it, so the program ends
   // inside kill() or before the next timer turn, kill() itself taking up to 65 ms on a busy machine.
@@ -186,7 +190,7 @@ export function install(s: Shared): () => void {
     try {
       if (nodeListeners('beforeExit') > 0) proc()?.emit?.('beforeExit', exitCode());
     } catch (error) {
-      node.rethrow(error); // as the program's own error: the 'error' listener has it
+      rethrow(error); // as the program's own error: the 'error' listener has it
     }
   };
   // Deno.exit()/process.exit() from normal code, or the end after beforeunload: synchronous.
@@ -217,7 +221,7 @@ export function install(s: Shared): () => void {
         setTimeout(() => then(handled()), 0);
       },
       // Deno prints it and ends with 1, as it would have; ours lets it pass (failures()).
-      raise: () => (promise ? void Promise.reject(error) : node.rethrow(error)),
+      raise: () => void (promise ? Promise.reject(error) : rethrow(error)),
       // A handler asked for a status: Deno would not print the error when we exit, so print it
       // ourselves, as Deno would.
       end: (code) => {

@@ -1,6 +1,6 @@
 // What the Node and Deno adapters share: the reads of a Node-style `process` (Node's, Bun's, and
 // Deno's when a program uses it), the Host they lend a run, and adding and removing listeners.
-// Every function here never throws. The browser adapter does not import this file.
+// Every read here never throws. The browser adapter does not import this file.
 import type { Listeners } from '../company.ts';
 import type { Host, Stop } from '../contract.ts';
 import { leadsGroup } from '../signals.ts';
@@ -12,8 +12,8 @@ export interface NodeStyle extends Listeners {
 }
 
 /**
- * `globalThis[name]` (`process`, `Deno`) when each of `methods` is a function on it; else
- * undefined (none, or a hostile one).
+ * `globalThis[name]` (`process`, `Deno`, `globalThis` itself) when each of `methods` is a
+ * function on it; else undefined (none, or a hostile one).
  */
 export function shaped<T>(name: string, methods: readonly string[]): T | undefined {
   try {
@@ -72,8 +72,7 @@ export function relayable<P extends { pid: number }>(self: P | undefined, stat: 
 }
 
 /**
- * The Host an adapter lends a run: `trace()` reads NODE_DEBUG's prefix (off where it throws: env
- * may be guarded, as in Deno without --allow-env);
+ * The Host an adapter lends a run: `trace()` reads NODE_DEBUG's prefix (off where it throws);
  * `guard` and `watch` turn the `exit` of each of `holders()` (read at each stretch) into an exit
  * request, `who` naming it in an error; `unref` keeps `timer`'s timers from holding the program.
  */
@@ -90,7 +89,7 @@ export function host(trace: () => string | undefined, holders: () => readonly Ex
     const id = setTimeout(fn, ms);
     try {
       unref(id);
-      /* c8 ignore next 3: Deno only */
+      /* c8 ignore next 3: Node's unref() does not throw */
     } catch {
       // a timer id the runtime refuses (fake timers): it keeps the program alive
     }
@@ -108,13 +107,6 @@ export function killSelf(self: { pid: number; kill(pid: number, signal: string):
   } catch {
     return false; // Windows cannot send SIGHUP to itself
   }
-}
-
-/** Throws `error` on a later turn, as an uncaught error of the program's. */
-export function rethrow(error: unknown): void {
-  setTimeout(() => {
-    throw error;
-  });
 }
 
 /**
