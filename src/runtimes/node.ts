@@ -1,21 +1,17 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
 import { mark, programListeners } from '../company.ts';
+import type { Drains, Host, Restart } from '../contract.ts';
 import { drainStreams, guardStreams } from '../drain.ts';
-import type { Drains, Host, Restart, Stop } from '../contract.ts';
 import { exiting, loopDrained, signalled } from '../ending.ts';
 import { tracePrefix } from '../report.ts';
-import { leadsGroup, linuxSignals, listened } from '../signals.ts';
+import { linuxSignals, listened } from '../signals.ts';
 import { ownProp, type Shared } from '../state.ts';
-import { guarded } from './exits.ts';
-import { watchable } from './watchdog.ts';
+import * as node from './process.ts';
 
 /** The part of `process` we use, checked by shape before use. */
-interface Proc {
+interface Proc extends node.NodeStyle {
   prependListener(event: string, listener: (...args: never[]) => void): unknown;
   removeListener(event: string, listener: (...args: never[]) => void): unknown;
-  listenerCount(event: string): number;
-  listeners?(event: string): unknown[];
-  getActiveResourcesInfo?(): string[];
   kill(pid: number, signal: string): unknown;
   exit(code?: number): never;
   exitCode?: number | string | undefined;
@@ -26,69 +22,11 @@ interface Proc {
   getBuiltinModule?(id: string): unknown;
 }
 
-function proc(): Proc | undefined {
-  try {
-    const p = (globalThis as unknown as { process?: Record<string, unknown> }).process;
-    const ok = p && ['prependListener', 'removeListener', 'listenerCount', 'kill', 'exit'].every((name) => typeof p[name] === 'function');
-    return ok ? (p as unknown as Proc) : undefined;
-  } catch {
-    return undefined; // a hostile `process`: as if there were none
-  }
-}
+const proc = (): Proc | undefined => node.shaped('process', ['prependListener', 'removeListener', 'listenerCount', 'kill', 'exit']);
 
 function host(): Host {
   const p = proc();
-  let trace: string | undefined;
-  try {
-    trace = tracePrefix(ownProp(p?.env, 'NODE_DEBUG'), p?.pid);
-    /* c8 ignore next 3: Deno's process.env without --allow-env */
-  } catch {
-    // env may be guarded (Deno without --allow-env)
-  }
-  const watch = <T>(body: (exits: readonly unknown[]) => T, ms: number): T | Stop => guarded(p ? [p] : [], 'process.exit', body, ms);
-  const timer = (fn: () => void, ms: number): (() => void) => {
-    const id = setTimeout(fn, ms);
-    (id as { unref?(): void }).unref?.();
-    return () => clearTimeout(id);
-  };
-  return { trace, timer, guard: (body) => watch(body, Infinity) as never, watch };
-}
-
-/** The status the program would end with now. */
-function exitCode(): number {
-  return Number(proc()?.exitCode) | 0;
-}
-
-/** Ends the program now; `undefined` keeps the status it would have had. */
-function end(code: number | undefined): void {
-  const p = proc();
-  if (code === undefined) p?.exit(); // exit(undefined) would reset exitCode
-  else p?.exit(code);
-}
-
-/**
- * Whether the program itself listens to `signal`: listeners of atexit (any copy) and of other
- * exit-hook libraries do not count (company.ts).
- */
-function programListens(signal: string): boolean {
-  const p = proc();
-  return p ? programListeners(p, signal, 1) > 0 : false;
-}
-
-/**
- * Calls `then` once what was written to stdout and stderr has left the process, or after `ms`;
- * at once when nothing waits. Node and Bun write to pipes asynchronously.
- */
-function drain(ms: number, then: () => void): void {
-  let streams: unknown[] = [];
-  try {
-    const p = proc() as Proc & { stdout: object; stderr: object };
-    streams = [p.stdout, p.stderr];
-    if (isBun(p)) streams = streams.map((stream) => bunSink(stream as object));
-  } catch {
-    // no process, or a stdout getter that throws
-  }
-  drainStreams(streams, ms, then);
+  return node.host(() => tracePrefix(ownProp(p?.env, 'NODE_DEBUG'), p?.pid), () => (p ? [p] : []), 'process.exit', (id) => (id as { unref?(): void }).unref?.());
 }
 
 /**
@@ -101,40 +39,6 @@ const bunSink = (stream: object): unknown => {
   const key = Object.getOwnPropertySymbols(stream).find((k) => k.description === 'kWriteStreamFastPath');
   return key ? (stream as Record<symbol, unknown>)[key] : stream;
 };
-
-/** Re-raises `signal` (see Adapter.kill). */
-function kill(signal: string): boolean {
-  const p = proc();
-  try {
-    p!.kill(p!.pid, signal);
-    return true;
-    /* c8 ignore next 3: Windows */
-  } catch {
-    return false; // Windows cannot send SIGHUP to itself
-  }
-}
-
-/**
- * Node and Bun end inside kill() when a re-raise finds the default action (measured on Linux: a
- * self-signal is delivered before kill() returns). Another library's listener (signal-exit waits
- * for this re-raise to run its own handlers, then re-raises once more) hears it on the loop.
- */
-function inFlight(signal: string): boolean {
-  try {
-    return (proc()?.listenerCount(signal) ?? 0) > 0;
-  } catch {
-    return false; // a listenerCount that throws: as if no one else listened
-  }
-}
-
-/** What keeps the loop going (Node 17+; Bun lists nothing), to see whether the program added to it. */
-function resources(): number {
-  try {
-    return proc()?.getActiveResourcesInfo?.().length ?? 0;
-  } catch {
-    return 0;
-  }
-}
 
 let known: Readonly<Record<string, number>> | undefined;
 /**
@@ -155,18 +59,19 @@ function signals(): Readonly<Record<string, number>> {
   return (known = linuxSignals());
 }
 
-let heapSignal: [string | undefined] | undefined;
+let heapSignal: string | undefined | null = null; // null: not read yet
 /** The signal `--heapsnapshot-signal` takes, in the command line or NODE_OPTIONS; read once. */
 function reserved(): string | undefined {
-  if (heapSignal) return heapSignal[0];
+  if (heapSignal !== null) return heapSignal;
+  heapSignal = undefined;
   try {
     const p = proc();
     const flags = `${(p?.execArgv ?? []).join(' ')} ${p?.env?.NODE_OPTIONS ?? ''}`;
-    heapSignal = [/--heapsnapshot-signal(?:=|\s+)(\S+)/.exec(flags)?.[1]];
+    heapSignal = /--heapsnapshot-signal(?:=|\s+)(\S+)/.exec(flags)?.[1];
   } catch {
-    heapSignal = [undefined];
+    // a hostile `process`: none
   }
-  return heapSignal[0];
+  return heapSignal;
 }
 
 /**
@@ -177,40 +82,20 @@ function reserved(): string | undefined {
 /* c8 ignore next 5: Bun only (tested in test/supervisors.test.js) */
 function restart(): Restart | undefined {
   const p = proc();
-  const flags = ` ${p && isBun(p) ? (p.execArgv ?? []).join(' ') : ''} `;
+  const flags = ` ${isBun(p) ? (p!.execArgv ?? []).join(' ') : ''} `;
   return flags.includes(' --watch ') ? { signal: /--watch-kill-signal=(\S+)/.exec(flags)?.[1] ?? 'SIGTERM', waits: false } : undefined;
-}
-
-/**
- * Whether a parent in the program's process group could deliver one signal twice (see
- * Adapter.relayable): read from /proc/self/stat, Linux's; true where that cannot be read.
- */
-function relayable(): boolean {
-  try {
-    const p = proc();
-    const fs = p?.getBuiltinModule?.('node:fs') as { readFileSync(path: string, encoding: string): string } | undefined;
-    return !fs || !leadsGroup(fs.readFileSync('/proc/self/stat', 'latin1'), p!.pid);
-    /* c8 ignore next 3: no /proc (macOS, Windows) */
-  } catch {
-    return true;
-  }
-}
-
-/** Takes the next error of stdout and stderr (see Adapter.shield). */
-function shield(): void {
-  try {
-    const p = proc() as Proc & { stdout: object; stderr: object };
-    guardStreams([p.stdout, p.stderr]);
-  } catch {
-    // no process, or a stdout getter that throws
-  }
 }
 
 export const adapter: Drains = {
   host,
-  status: exitCode,
-  listens: programListens,
-  afterOutput: drain,
+  status: () => Number(proc()?.exitCode) | 0,
+  // None without a `process` (programListeners never throws).
+  listens: (signal) => programListeners(proc()!, signal, 1) > 0,
+  // Node and Bun write to pipes asynchronously.
+  afterOutput: (ms, then) => {
+    const p = proc();
+    drainStreams(node.stdio(p, isBun(p) && bunSink), ms, then);
+  },
   // A signal that came meanwhile is heard in a poll phase; setImmediate runs after one, but
   // while the main module evaluates Node 20's first turn does not hear it yet: two turns.
   later: (fn) => {
@@ -219,25 +104,37 @@ export const adapter: Drains = {
   },
   // The immediates of `later` keep the loop alive for the check. Counted before they are queued:
   // Node counts an immediate while it is pending (measured), and by the check none of ours is.
-  // Ours is the first 'beforeExit' listener: what the program's listeners queue counts.
+  // Ours is the first 'beforeExit' listener: what the program's listeners queue counts (Bun
+  // lists nothing).
   added: (fn) => {
-    const before = resources();
-    adapter.later(() => fn(resources() > before));
+    const before = node.resources(proc());
+    adapter.later(() => fn(node.resources(proc()) > before));
   },
-  exit: end,
-  kill,
-  inFlight,
+  exit: (code) => {
+    const p = proc();
+    if (code === undefined) p?.exit(); // exit(undefined) would reset exitCode
+    else p?.exit(code);
+  },
+  kill: (signal) => node.killSelf(proc(), signal),
+  // Node and Bun end inside kill() when a re-raise finds the default action (measured on Linux: a
+  // self-signal is delivered before kill() returns). Another library's listener (signal-exit waits
+  // for this re-raise to run its own handlers, then re-raises once more) hears it on the loop.
+  inFlight: (signal) => node.listeners(proc(), signal) > 0,
   signals,
   reserved,
   restart,
-  shield,
-  relayable,
+  shield: () => guardStreams(node.stdio(proc())),
+  // From /proc/self/stat (Linux's), through node:fs.
+  relayable: () => {
+    type Fs = { readFileSync(path: string, encoding: string): string };
+    return node.relayable(proc(), (p) => (p.getBuiltinModule?.('node:fs') as Fs).readFileSync('/proc/self/stat', 'latin1'));
+  },
 };
 
 // Bun 1.x quirks, measured in docs/runtimes.md. Bun tells an unhandled rejection neither to
 // 'uncaughtExceptionMonitor' nor through the 'exit' code (0, though it ends with 1). Such an
 // 'exit' has no 'beforeExit' before it and no process.exit() on its stack: that tells it apart.
-const isBun = (p: Proc): boolean => typeof ownProp(ownProp(p, 'versions'), 'bun') === 'string';
+const isBun = (p: Proc | undefined): boolean => typeof ownProp(ownProp(p, 'versions'), 'bun') === 'string';
 /* c8 ignore start: Bun only (tested in the runtime matrix) */
 function bunRejected(p: Proc): boolean {
   if (!isBun(p)) return false;
@@ -265,15 +162,15 @@ export function install(s: Shared): () => void {
   const onExit = (code: number): number | undefined => {
     heard = true;
     if (!s.run && !failure && !drainedOnce && bunRejected(p)) failure = { error: undefined };
-    const asked = exiting(s, adapter, failure ? { reason: 'error', ...failure } : { reason: 'exit', code });
+    const asked = exiting(s, adapter, failure ? { reason: 'error', ...failure } : { reason: 'exit', code })?.code;
     try {
-      if (asked?.code !== undefined) p.exitCode = asked.code;
+      if (asked !== undefined) p.exitCode = asked;
     } catch {
       // an invalid code: keep the one the runtime had
     }
     // Bun ignores an exitCode set here after an uncaught error: only exit() gives the status.
-    if (failure && isBun(p) && asked?.code !== undefined) p.exit(asked.code);
-    return asked?.code;
+    if (failure && isBun(p) && asked !== undefined) p.exit(asked);
+    return asked;
   };
 
   const listeners: [string, (arg: never) => void][] = [
@@ -282,11 +179,7 @@ export function install(s: Shared): () => void {
     [
       'uncaughtExceptionMonitor',
       (error: unknown) => {
-        try {
-          if (p.listenerCount('uncaughtException') === 0) failure = { error };
-        } catch {
-          failure = { error };
-        }
+        if (!node.listeners(p, 'uncaughtException')) failure = { error };
       },
     ],
     // The loop drained: there is still time to await. Decided on a later turn (ending.ts), by
@@ -301,45 +194,36 @@ export function install(s: Shared): () => void {
       },
     ],
     // process.exit(), an uncaught error, or the end after beforeExit: synchronous from here on.
-    ['exit', (code: number) => void onExit(code)],
+    ['exit', onExit],
     // Marked, so that other copies and majors of atexit know them for atexit's (company.ts).
     ...signals.map((signal): [string, () => void] => [signal, mark(() => signalled(s, adapter, signal))]),
   ];
   // First in line, as the newest registration: a program's own 'exit' listener that calls
   // process.exit() would otherwise end the program before our handlers run.
   // A `process` whose methods throw: handlers then run only through runExitFuncs().
-  const each = (method: 'prependListener' | 'removeListener'): void => {
-    for (const [event, listener] of listeners) {
-      try {
-        p[method](event, listener);
-      } catch {
-        // go on with the others
-      }
-    }
-  };
-  each('prependListener');
+  const unlisten = node.listen(p, 'prependListener', 'removeListener', listeners);
   let installed = true;
 
   // A program's 'exit' listener prepended after ours runs first; if it calls process.exit(),
   // Node ends right there (an exit inside 'exit' emits no second 'exit') and ours never runs.
   // Every process.exit() ends through process.reallyExit(): there we still get our turn.
-  const holder = p as { reallyExit?: unknown };
-  const original = holder.reallyExit;
+  type Holder = { reallyExit?: unknown };
+  const original = (p as Holder).reallyExit;
   const ours = function (this: unknown, code?: number): unknown {
     const asked = installed && !heard ? onExit(Number(code) | 0) : undefined;
     return Reflect.apply(original as (code?: number) => unknown, this, [asked ?? code]);
   };
   try {
-    if (typeof original === 'function') holder.reallyExit = ours;
+    if (typeof original === 'function') (p as Holder).reallyExit = ours;
   } catch {
     // a frozen process: that case stays as Node has it
   }
   return () => {
-    if (installed) each('removeListener');
+    unlisten();
     installed = false;
     try {
       // Put the original back, unless someone wrapped ours since: ours then only passes through.
-      if (holder.reallyExit === ours) holder.reallyExit = original;
+      if ((p as Holder).reallyExit === ours) (p as Holder).reallyExit = original;
     } catch {
       // as above
     }
