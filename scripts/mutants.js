@@ -441,14 +441,14 @@ export default [
   },
   {
     file: "src/ending.ts",
-    from: "if (at - cause.at >= WINDOW || copies >= COPIES || a.relayable?.() === false) return false;",
-    to: "if (at - cause.at >= WINDOW || a.relayable?.() === false) return false;",
+    from: "if (at - cause.at >= WINDOW || copies >= COPIES || a.relayable() === false) return false;",
+    to: "if (at - cause.at >= WINDOW || a.relayable() === false) return false;",
     breaks: "copies have no limit: under a relaying parent, presses under 300 ms apart never force (issue 24)",
     tests: ["test/ctrlc.test.js", "test/ending-model.test.js"],
   },
   {
     file: "src/ending.ts",
-    from: "if (at - cause.at >= WINDOW || copies >= COPIES || a.relayable?.() === false) return false;",
+    from: "if (at - cause.at >= WINDOW || copies >= COPIES || a.relayable() === false) return false;",
     to: "if (at - cause.at >= WINDOW || copies >= COPIES) return false;",
     breaks: "a program that leads its process group takes a person's quick second Ctrl+C for a relayed copy (issue 24)",
     tests: ["test/ctrlc.test.js", "test/ending-model.test.js"],

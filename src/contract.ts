@@ -18,7 +18,10 @@ export type Ending =
   /** `runExitFuncs()` was called. */
   | { reason: 'manual' };
 
-/** What a runtime adapter lends to the policy: facts and last acts, never a decision. */
+/**
+ * What a runtime adapter lends to the policy: facts and last acts, never a decision. Every member
+ * is an own property of the adapter (none optional), so none is read from a polluted prototype.
+ */
 export interface Adapter {
   host(): Host;
   /** The status the program would end with now. */
@@ -50,20 +53,20 @@ export interface Adapter {
    */
   inFlight(signal: string): boolean;
   /** Whether a re-raise is unsafe here (Deno as PID 1: the kernel drops it, and Deno then crashes). */
-  unsafeKill?(): boolean;
+  unsafeKill(): boolean;
   /**
    * Whether one signal may reach the program twice: a parent in its process group (a supervisor,
    * a watcher) can forward a signal the terminal sent to the whole group. False only where the
    * runtime can tell that the program leads its own group (a job-control shell starts it so);
    * true where it cannot (no /proc, no permission to read it).
    */
-  relayable?(): boolean;
+  relayable(): boolean;
   /** The signals this runtime can listen to, by name, with their numbers. */
   signals(): Readonly<Record<string, number>>;
   /** A signal the runtime uses for something else now (Node's `--heapsnapshot-signal`), if any. */
   reserved(): string | undefined;
   /** How the runtime's watch mode asks the program to end before it restarts it in-process, if it runs under one. */
-  restart?(): Restart | undefined;
+  restart(): Restart | undefined;
   /**
    * From now on an error stdout or stderr emits (EPIPE: the reader went away) is taken, so what
    * a handler writes cannot crash the ending or change its status. Never throws.

@@ -191,7 +191,7 @@ const decided = (s: Shared): Exclude<Shared['closing'], 'linger'> => (s.closing 
 export function signalled(s: Shared, a: Adapter, signal: string): void {
   const at = performance.now();
   if (a.listens(signal)) return; // handlers run at the real end, whatever the program does now
-  const restart = a.restart?.();
+  const restart = a.restart();
   /* c8 ignore next: Deno's and Bun's watch modes (test/supervisors.test.js) */
   if (restart?.signal === signal) return restarting(s, a, signal, restart.waits);
   const run = s.run;
@@ -223,7 +223,7 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
  */
 function relayed(a: Adapter, cause: NonNullable<Shared['cause']>, at: number): boolean {
   const copies = cause.copies | 0; // another copy of atexit may have made it without a count
-  if (at - cause.at >= WINDOW || copies >= COPIES || a.relayable?.() === false) return false;
+  if (at - cause.at >= WINDOW || copies >= COPIES || a.relayable() === false) return false;
   cause.at = at;
   cause.copies = copies + 1;
   return true;
@@ -361,6 +361,6 @@ const ON_ITS_WAY = 1_000;
  */
 function reraise(a: Adapter, signal: string): void {
   const end = (): void => a.exit(128 + (a.signals()[signal] ?? 0));
-  if (a.unsafeKill?.() || !a.kill(signal) || !a.inFlight(signal)) return end();
+  if (a.unsafeKill() || !a.kill(signal) || !a.inFlight(signal)) return end();
   setTimeout(end, ON_ITS_WAY);
 }

@@ -399,6 +399,8 @@ function real(rt, c) {
     exit: (code) => void (rt.dead || rt.act.exit(code)),
     kill: (signal) => (rt.act.kill(signal), true),
     inFlight: () => false,
+    unsafeKill: () => false,
+    restart: () => undefined,
     relayable: () => c.relay,
     signals: () => NUMBER,
     reserved: () => undefined,

@@ -37,6 +37,9 @@ export const adapter: Adapter = {
   exit: end,
   kill: () => false,
   inFlight: () => false,
+  unsafeKill: () => false,
+  relayable: () => false,
+  restart: () => undefined,
   // A page gets no signals (the browser build's src/signals-browser.ts keeps a configured list unused).
   signals: () => ({}),
   reserved: () => undefined,

@@ -120,6 +120,8 @@ export const adapter: Drains = {
   // self-signal is delivered before kill() returns). Another library's listener (signal-exit waits
   // for this re-raise to run its own handlers, then re-raises once more) hears it on the loop.
   inFlight: (signal) => node.listeners(proc(), signal) > 0,
+  // As PID 1 the kernel drops the re-raise and Node lives on: kill() says so, and the policy ends.
+  unsafeKill: () => false,
   signals,
   reserved,
   restart,
