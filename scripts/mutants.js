@@ -97,16 +97,16 @@ export default [
     breaks: 'the default deadline is 1 s, not 10 s',
     tests: ['test/api.test.js', 'test/async.test.js'],
   },
-  // ---- drain.ts: output before the last act ----
+  // ---- output.ts: output before the last act ----
   {
-    file: 'src/drain.ts',
+    file: 'src/output.ts',
     from: 'if (ms !== Infinity) timer = setTimeout(once, Math.min(ms, MAX_DELAY));',
     to: 'if (ms === Infinity) timer = setTimeout(once, Math.min(ms, MAX_DELAY));',
     breaks: 'a stdout that never drains holds the last act forever: atexit.exit(3) hangs',
     tests: ['test/guards.test.js', 'test/company.test.js'],
   },
   {
-    file: 'src/drain.ts',
+    file: 'src/output.ts',
     from: "(stream as { once(event: string, listener: () => void): void }).once('error', () => {});",
     to: '',
     breaks: "a handler's write to a stdout the reader closed: its EPIPE error, a tick later, is uncaught and the status changes",
@@ -536,8 +536,8 @@ export default [
   },
   {
     file: 'src/runtimes/node.ts',
-    from: 'shield: () => guardStreams(node.stdio(proc())),',
-    to: 'shield: () => guardStreams(node.stdio(proc()).slice(0, 1)),',
+    from: 'shield: () => shieldStreams(node.stdio(proc())),',
+    to: 'shield: () => shieldStreams(node.stdio(proc()).slice(0, 1)),',
     breaks: "an awaited handler's process.stderr.write into a closed stderr: its EPIPE error, while it awaits, is uncaught and becomes the ending (status 1, the handler cut short) (issue 27)",
     tests: ['test/guards.test.js'],
   },

@@ -1,7 +1,7 @@
 // What register(), use(), defer() and configure() take, and the hints their TypeErrors add for
 // the common mistakes: a called function, a Promise, a class, an object with close() but no
 // dispose method, a decorator on an instance method.
-import { MAX_DELAY } from './drain.ts';
+import { MAX_DELAY } from './output.ts';
 import type { Handler } from './registry.ts';
 import { describeValue } from './report.ts';
 

@@ -1,4 +1,4 @@
-// atexit in company (src/company.ts) and the drain before an end atexit decides (src/drain.ts),
+// atexit in company (src/company.ts) and the drain before an end atexit decides (src/output.ts),
 // on the runtime the harness selects. test/runtimes/runtimes.test.js runs the same fixtures on
 // every runtime for docs/matrix.md's table; this file also covers damaged company.
 import assert from 'node:assert/strict';

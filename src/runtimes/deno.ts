@@ -3,7 +3,7 @@
 // docs/runtimes.md records the Deno behaviour this file relies on, as measured.
 import { mark, programListeners } from '../company.ts';
 import type { Drains, Host, Restart } from '../contract.ts';
-import { drainStreams, guardStreams } from '../drain.ts';
+import { whenWritten, shieldStreams } from '../output.ts';
 import { exiting, failures, loopDrained, signalled } from '../ending.ts';
 import { describe, tracePrefix, write } from '../report.ts';
 import { listened, signalsOf } from '../signals.ts';
@@ -143,7 +143,7 @@ export const adapter: Drains = {
   // none without a `process` (programListeners never throws).
   listens: (signal) => programListeners(proc()!, signal, 1) > 0,
   // Deno writes synchronously (measured: docs/runtimes.md): this is for a stream a program replaced.
-  afterOutput: (ms, then) => drainStreams(node.stdio(proc()), ms, then),
+  afterOutput: (ms, then) => whenWritten(node.stdio(proc()), ms, then),
   // Deno hears a signal that came meanwhile within two timer turns (one is not always enough
   // while the main module evaluates).
   later: (fn) => void setTimeout(() => setTimeout(fn, 0), 0),
@@ -168,7 +168,7 @@ export const adapter: Drains = {
   restart,
   // Under `deno run --watch` Deno itself raises a Ctrl+C's SIGINT to the program a second time.
   relayable: () => restart() !== undefined || node.relayable(deno(), (d) => procFile(d, 'stat')),
-  shield: () => guardStreams(node.stdio(proc())),
+  shield: () => shieldStreams(node.stdio(proc())),
 };
 
 export function install(s: Shared): () => void {

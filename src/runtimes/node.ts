@@ -1,7 +1,7 @@
 // Node.js, Bun, and Node-style programs: `process` events and signals.
 import { mark, programListeners } from '../company.ts';
 import type { Drains, Host, Restart } from '../contract.ts';
-import { drainStreams, guardStreams } from '../drain.ts';
+import { whenWritten, shieldStreams } from '../output.ts';
 import { exiting, loopDrained, signalled } from '../ending.ts';
 import { tracePrefix } from '../report.ts';
 import { linuxSignals, listened } from '../signals.ts';
@@ -94,7 +94,7 @@ export const adapter: Drains = {
   // Node and Bun write to pipes asynchronously.
   afterOutput: (ms, then) => {
     const p = proc();
-    drainStreams(node.stdio(p, isBun(p) && bunSink), ms, then);
+    whenWritten(node.stdio(p, isBun(p) && bunSink), ms, then);
   },
   // A signal that came meanwhile is heard in a poll phase; setImmediate runs after one, but
   // while the main module evaluates Node 20's first turn does not hear it yet: two turns.
@@ -125,7 +125,7 @@ export const adapter: Drains = {
   signals,
   reserved,
   restart,
-  shield: () => guardStreams(node.stdio(proc())),
+  shield: () => shieldStreams(node.stdio(proc())),
   // From /proc/self/stat (Linux's), through node:fs.
   relayable: () => {
     type Fs = { readFileSync(path: string, encoding: string): string };
@@ -157,13 +157,13 @@ export function install(s: Shared): () => void {
   if (!p) return () => {};
   const signals = listened(s, adapter);
   let failure: { error: unknown } | undefined;
-  let drainedOnce = false; // 'beforeExit' came (Bun quirk below)
+  let idledOnce = false; // 'beforeExit' came (Bun quirk below)
 
   let heard = false; // the program is exiting and our part is done
   /** The runtime exits now; returns the status a handler asked for. */
   const onExit = (code: number): number | undefined => {
     heard = true;
-    if (!s.run && !failure && !drainedOnce && bunRejected(p)) failure = { error: undefined };
+    if (!s.run && !failure && !idledOnce && bunRejected(p)) failure = { error: undefined };
     const asked = exiting(s, adapter, failure ? { reason: 'error', ...failure } : { reason: 'exit', code })?.code;
     try {
       if (asked !== undefined) p.exitCode = asked;
@@ -191,7 +191,7 @@ export function install(s: Shared): () => void {
     [
       'beforeExit',
       () => {
-        drainedOnce = true;
+        idledOnce = true;
         loopDrained(s, adapter);
       },
     ],

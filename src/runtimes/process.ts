@@ -26,7 +26,7 @@ export function shaped<T>(name: string, methods: readonly string[]): T | undefin
 
 /**
  * `p.stdout` and `p.stderr`, each passed through `each` (Bun's sink) when given; none where
- * reading them throws. For Adapter.afterOutput (drainStreams) and Adapter.shield (guardStreams).
+ * reading them throws. For Adapter.afterOutput (whenWritten) and Adapter.shield (shieldStreams).
  */
 export function stdio(p: object | undefined, each?: ((stream: object) => unknown) | false): unknown[] {
   let streams: unknown[] = [];

@@ -14,9 +14,9 @@ export const MAX_DELAY = 2 ** 31 - 1;
  * that fails, takes no time. While waiting, the `error` a stream emits (EPIPE: the reader went
  * away) is taken: at the very end it would be an uncaught exception.
  */
-export function drainStreams(streams: readonly unknown[], ms: number, then: () => void): void {
+export function whenWritten(streams: readonly unknown[], ms: number, then: () => void): void {
   // Every stream, also one with nothing waiting: a failed write emits its error a tick later.
-  guardStreams(streams);
+  shieldStreams(streams);
   const waits = streams.map(flushed).filter((wait) => wait !== undefined);
   if (waits.length === 0) return then();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -32,18 +32,18 @@ export function drainStreams(streams: readonly unknown[], ms: number, then: () =
 }
 
 /** Streams whose next error is taken already: one listener each, however many ends are drained. */
-const guarded = new WeakSet<object>();
+const shielded = new WeakSet<object>();
 
 /**
  * Takes the next `error` each of `streams` emits (EPIPE: the reader went away), which would
  * otherwise be an uncaught exception; a stream emits at most one. Never throws.
  */
-export function guardStreams(streams: readonly unknown[]): void {
+export function shieldStreams(streams: readonly unknown[]): void {
   for (const stream of streams) {
     try {
-      if (typeof stream !== 'object' || stream === null || guarded.has(stream)) continue;
+      if (typeof stream !== 'object' || stream === null || shielded.has(stream)) continue;
       (stream as { once(event: string, listener: () => void): void }).once('error', () => {});
-      guarded.add(stream);
+      shielded.add(stream);
     } catch {
       // not an emitter, or a hostile one
     }
