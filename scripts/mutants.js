@@ -672,7 +672,7 @@ export default [
   {
     file: "src/ending.ts",
     from: "    s.closing = { kill: signal, last: undefined };\n    return;\n  }",
-    to: "    s.closing = { kill: signal, last: undefined };\n    return final(s, a);\n  }",
+    to: "    s.closing = { kill: signal, last: undefined };\n    return perform(s, a);\n  }",
     breaks: "a signal while output drains ends the program at once: what a handler wrote is cut (issue 24)",
     tests: ["test/ending-model.test.js", "test/ctrlc.test.js"],
   },
