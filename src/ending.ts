@@ -3,7 +3,7 @@
 // module, and gets back at most one last act to perform (exit with a status, die by a signal).
 // The state lives in `Shared`: idle (no run), running (`s.run`: why, and the exit a handler or
 // the program asked for), closing (`s.closing`: the last act is decided and waits for output to
-// drain), and ended (the runtime is gone).
+// be written), and ended (the runtime is gone). It reaches the runtime only through contract.ts.
 import { raising } from './company.ts';
 import type { Act, Adapter, Drains, Ending, Failure, Outcome, Run } from './contract.ts';
 import { ExitRequest } from './exit.ts';
@@ -29,11 +29,12 @@ export const COPIES = 2;
 
 /** What a run started here does when it ends and no handler asked for an exit. */
 type Plan = (outcome: Outcome) => Act;
-/** Each run's plan, and when it began: output drains within what is left of the deadline. */
+/** Each run's plan, and when it began: output is waited for within what is left of the deadline. */
 const plans = new WeakMap<Run, { plan: Plan; since: number }>();
 /**
- * Runs whose ending changed while they ran: a genuine second signal flushed them (secondSignal()), and
- * the program dies by it; or an error nobody handled ended the program while they waited.
+ * Runs whose ending changed while they ran: a genuine second signal flushed them
+ * (secondSignal()), and the program dies by it; or an error nobody handled ended the program
+ * while they waited.
  */
 const overtaken = new WeakMap<Run, Ending>();
 
