@@ -71,8 +71,8 @@ export function manual(s: Shared, a: Adapter): Run {
 }
 
 /**
- * The event loop drained and stayed so (see loopDrained). Returns true when a run now waits, so a runtime that asks for it
- * (Deno's `beforeunload`) keeps the loop going. The promise a run awaits then can never settle
+ * The event loop drained and stayed so (see loopDrained). Returns true when a run now waits, so
+ * a runtime that asks for it (Deno's `beforeunload`) keeps the loop going. The promise a run awaits then can never settle
  * (nothing is left that could settle it; the deadline's timer does not count): the run goes on
  * without it, and the loop drains again if a later one cannot settle either.
  */
@@ -202,7 +202,7 @@ export function signalled(s: Shared, a: Adapter, signal: string): void {
     if (cause?.signal === signal && relayed(a, cause, at)) return;
     s.cause = { signal, at, copies: 0 };
     if (run) return secondSignal(s, a, run, signal);
-    // The last act waits for output to drain (decide()): it becomes this signal, once that is out.
+    // The last act waits for output to be written (decide()): it becomes this signal, once it is.
     if (act && Object.hasOwn(act, 'kill')) (act as Extract<Act, { kill: string }>).last?.(); // no longer re-raises that one
     s.closing = { kill: signal, last: undefined };
     return;
