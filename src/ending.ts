@@ -72,9 +72,10 @@ export function manual(s: Shared, a: Adapter): Run {
 
 /**
  * The event loop drained and stayed so (see loopDrained). Returns true when a run now waits, so
- * a runtime that asks for it (Deno's `beforeunload`) keeps the loop going. The promise a run awaits then can never settle
- * (nothing is left that could settle it; the deadline's timer does not count): the run goes on
- * without it, and the loop drains again if a later one cannot settle either.
+ * a runtime that asks for it (Deno's `beforeunload`) keeps the loop going. The promise a run
+ * awaits then can never settle (nothing is left that could settle it; the deadline's timer does
+ * not count): the run goes on without it, and the loop drains again if a later one cannot
+ * settle either.
  */
 export function stillDrained(s: Shared, a: Adapter, code = a.status()): boolean {
   if (s.closing) return false;
