@@ -50,7 +50,17 @@ function start(mode, { stdin = 'pipe', line: cmd, env = {} } = {}) {
     wanted.push({ pattern, resolve, nth });
     check();
   });
-  return { child, line, end, events };
+  /** Sends SIGTERM and resolves once the app says its ending began. */
+  const terminate = () => {
+    child.kill('SIGTERM');
+    return line(/^ENDING$/);
+  };
+  /** Lets the app answer the requests it holds (recorded as 'go' among the events). */
+  const go = () => {
+    events.push('go');
+    child.stdin.write('go\n');
+  };
+  return { child, line, end, events, terminate, go };
 }
 
 /** A raw HTTP/1.1 client on one keep-alive connection: what it got, and when the server closed it. */
@@ -115,14 +125,12 @@ for (const mode of ['http', 'express', 'fastify']) {
     await server.line(/^READY$/);
     stream.send('/stream');
     await server.line(/^READY$/, 2);
-    server.child.kill('SIGTERM');
-    await server.line(/^ENDING$/);
+    await server.terminate();
     assert.equal(await refused(port), 'ECONNREFUSED');
     await idle.closed; // before the client does anything more: closed at once
     half.write('\r\n');
     assert.match(await half.closed, /^HTTP\/1\.1 200 [^]*\r\nconnection: close\r\n[^]*fast$/i);
-    events.push('go');
-    server.child.stdin.write('go\n');
+    server.go();
     const slowGot = await slow.closed;
     const streamGot = await stream.closed;
     const end = await server.end;
@@ -157,12 +165,10 @@ test('[http2] SIGTERM: every session gets GOAWAY, an idle one closes at once, th
   const busy = session('busy');
   const answer = get(busy.s, '/slow');
   await server.line(/^READY$/);
-  server.child.kill('SIGTERM');
-  await server.line(/^ENDING$/);
+  await server.terminate();
   assert.equal(await refused(port), 'ECONNREFUSED');
   await idle.closed;
-  events.push('go');
-  server.child.stdin.write('go\n');
+  server.go();
   assert.equal(await answer, '200 /slow answered');
   await busy.closed;
   const end = await server.end;
@@ -207,12 +213,10 @@ for (const mode of ['https', 'h2s']) {
     const slow = client(port, events, 'slow', { secure: true });
     slow.send('/slow');
     await server.line(/^READY$/);
-    server.child.kill('SIGTERM');
-    await server.line(/^ENDING$/);
+    await server.terminate();
     assert.equal(await refused(port), 'ECONNREFUSED');
     await idle.closed;
-    events.push('go');
-    server.child.stdin.write('go\n');
+    server.go();
     assert.match(await slow.closed, /^HTTP\/1\.1 200 [^]*\r\nconnection: close\r\n[^]*\/slow answered$/i);
     const end = await server.end;
     const before = events.slice(0, events.indexOf('go'));
@@ -279,15 +283,13 @@ for (const [name, runtimeName, flags] of [
     const slow = client(port, events, 'slow');
     slow.send('/slow');
     await server.line(/^READY$/);
-    server.child.kill('SIGTERM');
-    await server.line(/^ENDING$/);
+    await server.terminate();
     await idle.closed;
     // Deno.serve() may still accept a connection for a moment after shutdown(), and then reset
     // it (docs/servers.md): it is never served.
     if (name === 'Bun.serve') assert.equal(await refused(port), 'ECONNREFUSED');
     else assert.match(await unserved(port), /^(ECONNREFUSED|ECONNRESET|closed)$/);
-    events.push('go');
-    server.child.stdin.write('go\n');
+    server.go();
     assert.match(await slow.closed, /^HTTP\/1\.1 200 [^]*\r\n\r\n\/slow answered$/);
     const end = await server.end;
     assert.deepEqual(events, ['idle closed', 'go', 'slow closed', 'exit']);
