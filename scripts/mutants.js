@@ -356,7 +356,7 @@ export default [
   },
   // ---- ending.ts: the policy ----
   {
-    file: 'src/ending.ts',
+    file: 'src/run.ts',
     from: "if (exit && (ending.reason === 'exit' || ending.reason === 'natural')) {",
     to: "if (exit && ending.reason === 'exit') {",
     breaks: 'ending() after a handler called process.exit(4) at the natural end still says code 0',

@@ -4,18 +4,12 @@
 // listener goes once nothing is registered.
 import type { Adapter, Ending, Run } from './contract.ts';
 import { ExitRequest } from './exit.ts';
-import { start } from './run.ts';
+import { endingOf, start } from './run.ts';
 import { release, type Shared } from './state.ts';
 
 /** Why the page is ending, as it will really end: a later exit request changes the code. */
 export function describeEnding(s: Shared, a: Adapter): Ending | undefined {
-  const run = s.run;
-  const exit = run?.outcome.exit;
-  if (exit && run.ending.reason === 'exit') {
-    const code = exit.code ?? a.status();
-    if (code !== run.ending.code) return { reason: 'exit', code };
-  }
-  return run?.ending;
+  return s.run && endingOf(s.run, () => a.status());
 }
 
 /** `atexit.exit(code)`: a run that awaits; the page then stays as it is. */

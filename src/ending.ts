@@ -8,7 +8,7 @@ import { raising } from './company.ts';
 import type { Act, Adapter, Drains, Ending, Failure, Outcome, Run } from './contract.ts';
 import { ExitRequest } from './exit.ts';
 import { nameOf, write } from './report.ts';
-import { start } from './run.ts';
+import { endingOf, start } from './run.ts';
 import { release, type Shared } from './state.ts';
 
 /**
@@ -42,15 +42,7 @@ const overtaken = new WeakMap<Run, Ending>();
 export function describeEnding(s: Shared, a: Adapter): Ending | undefined {
   const run = s.run;
   if (!run) return undefined;
-  const changed = overtaken.get(run);
-  if (changed) return changed;
-  const { ending } = run;
-  const exit = run.outcome.exit;
-  if (exit && (ending.reason === 'exit' || ending.reason === 'natural')) {
-    const code = exit.code ?? a.status();
-    if (code !== ending.code) return { reason: ending.reason, code };
-  }
-  return ending;
+  return overtaken.get(run) ?? endingOf(run, () => a.status());
 }
 
 /** `atexit.exit(code)`: a run that awaits, then the program ends with `code`. */

@@ -249,6 +249,21 @@ function trace(run: Running, func: Handler, how: string, since: number): void {
   if (run.host.trace) write(`${run.host.trace} ${nameOf(func)} ${how} after ${(performance.now() - since).toFixed(3)} ms`);
 }
 
+/**
+ * Why `run` ends, as it will really end: an exit asked for during it (a handler's
+ * `process.exit(n)`, a second `atexit.exit(n)`) changes the code; `status` is the one the
+ * program would end with now.
+ */
+export function endingOf(run: Run, status: () => number): Ending {
+  const { ending } = run;
+  const exit = run.outcome.exit;
+  if (exit && (ending.reason === 'exit' || ending.reason === 'natural')) {
+    const code = exit.code ?? status();
+    if (code !== ending.code) return { reason: ending.reason, code };
+  }
+  return ending;
+}
+
 /** Why a promise is not awaited on an ending that cannot wait, and what would have awaited it. */
 function notAwaited(run: Running): string {
   // Once the runtime took over (flush), the program is ending now, however the run began.
