@@ -536,14 +536,14 @@ export default [
   },
   {
     file: 'src/runtimes/node.ts',
-    from: 'shield: () => shieldStreams(node.stdio(proc())),',
-    to: 'shield: () => shieldStreams(node.stdio(proc()).slice(0, 1)),',
+    from: 'shield: () => shieldStreams(nodeStyle.stdio(proc())),',
+    to: 'shield: () => shieldStreams(nodeStyle.stdio(proc()).slice(0, 1)),',
     breaks: "an awaited handler's process.stderr.write into a closed stderr: its EPIPE error, while it awaits, is uncaught and becomes the ending (status 1, the handler cut short) (issue 27)",
     tests: ['test/guards.test.js'],
   },
   {
     file: 'src/runtimes/node.ts',
-    from: 'inFlight: (signal) => node.listeners(proc(), signal) > 0,',
+    from: 'inFlight: (signal) => nodeStyle.listeners(proc(), signal) > 0,',
     to: 'inFlight: () => true,',
     breaks: 'PID 1 (the re-raise is dropped), no other listener: status 128 + n only after the 1 s fallback, not at once (issue 27)',
     tests: ['test/ending-rules.test.js'],
@@ -564,7 +564,7 @@ export default [
   },
   {
     file: 'src/runtimes/node.ts',
-    from: "if (!node.listeners(p, 'uncaughtException')) failure = { error };",
+    from: "if (!nodeStyle.listeners(p, 'uncaughtException')) failure = { error };",
     to: 'failure = { error };',
     breaks: "an error the program handled is remembered: a later process.exit(5) is reported as that error",
     tests: ['test/guards.test.js'],
@@ -650,8 +650,8 @@ export default [
   },
   {
     file: "src/runtimes/node.ts",
-    from: "return node.relayable(proc(),",
-    to: "return true || node.relayable(proc(),",
+    from: "return nodeStyle.relayable(proc(),",
+    to: "return true || nodeStyle.relayable(proc(),",
     breaks: "Node never tells that the program leads its group: a quick second Ctrl+C in a terminal does not force",
     tests: ["test/ctrlc.test.js"],
   },

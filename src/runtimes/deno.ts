@@ -8,7 +8,7 @@ import { exiting, failures, loopDrained, signalled } from '../ending.ts';
 import { describe, tracePrefix, write } from '../report.ts';
 import { listened, signalsOf } from '../signals.ts';
 import { bare, type Shared } from '../state.ts';
-import * as node from './process.ts';
+import * as nodeStyle from './process.ts';
 
 /** The part of the `Deno` namespace we use, checked by shape before use. */
 interface DenoNs {
@@ -27,15 +27,15 @@ interface DenoNs {
 }
 
 /** Deno's Node-compatible `process`, when the program also uses it. */
-interface NodeProc extends node.NodeStyle {
+interface NodeProc extends nodeStyle.NodeStyle {
   exit(code?: number): never;
   exitCode?: number;
   emit?(event: string, code: number): unknown;
 }
 
-const deno = (): DenoNs | undefined => node.shaped('Deno', ['exit', 'addSignalListener', 'removeSignalListener', 'kill']);
+const deno = (): DenoNs | undefined => nodeStyle.shaped('Deno', ['exit', 'addSignalListener', 'removeSignalListener', 'kill']);
 /** Deno's own API is enough without it (none, or a hostile or revoked one). */
-const proc = (): NodeProc | undefined => node.shaped('process', ['exit', 'listenerCount']);
+const proc = (): NodeProc | undefined => nodeStyle.shaped('process', ['exit', 'listenerCount']);
 
 /** Throws `error` on a later turn, as an uncaught error of the program's. */
 const rethrow = (error: unknown): unknown =>
@@ -73,7 +73,7 @@ function askToGoOn(event: Event): () => boolean {
 }
 
 /** Number of listeners a Node-style program added with `process.on(event)`. */
-const nodeListeners = (event: string): number => node.listeners(proc(), event);
+const nodeListeners = (event: string): number => nodeStyle.listeners(proc(), event);
 
 /** The text of /proc/self/`name` (Linux, with read permission for it); undefined where it cannot be read. */
 function procFile(d: DenoNs | undefined, name: string): string | undefined {
@@ -92,7 +92,7 @@ function host(): Host {
   // Deno's `process.exit` emits 'exit' and then calls `Deno.exit`: replace both, so a
   // handler's `process.exit(n)` neither runs the program's exit listeners early nor exits.
   const holders = (): (DenoNs | NodeProc)[] => [d, proc()].filter((h): h is DenoNs | NodeProc => h !== undefined);
-  return node.host(trace, holders, 'Deno.exit', (id) => d?.unrefTimer?.(id as number));
+  return nodeStyle.host(trace, holders, 'Deno.exit', (id) => d?.unrefTimer?.(id as number));
 }
 
 /** The status the program would end with now. */
@@ -143,20 +143,20 @@ export const adapter: Drains = {
   // none without a `process` (programListeners never throws).
   listens: (signal) => programListeners(proc()!, signal, 1) > 0,
   // Deno writes synchronously (measured: docs/runtimes.md): this is for a stream a program replaced.
-  afterOutput: (ms, then) => whenWritten(node.stdio(proc()), ms, then),
+  afterOutput: (ms, then) => whenWritten(nodeStyle.stdio(proc()), ms, then),
   // Deno hears a signal that came meanwhile within two timer turns (one is not always enough
   // while the main module evaluates).
   later: (fn) => void setTimeout(() => setTimeout(fn, 0), 0),
   // We asked to go on (beforeunload): on the next timer turn, did the program add work (or a later
   // listener ask too)? Counted once our timer is queued, as Deno counts it while it runs (measured).
   added: (fn) => {
-    setTimeout(() => fn(node.resources(proc()) > before), 0);
-    const before = node.resources(proc());
+    setTimeout(() => fn(nodeStyle.resources(proc()) > before), 0);
+    const before = nodeStyle.resources(proc());
   },
   // Through `process.exit` when there is one, so a Node-style program's 'exit' listeners still run.
   exit: (code) => void (proc() ?? deno())?.exit(code),
   // Deno.kill needs --allow-run: not asked for; false without it (or where it cannot be sent).
-  kill: (signal) => granted(deno(), { name: 'run' }) && node.killSelf(deno(), signal),
+  kill: (signal) => granted(deno(), { name: 'run' }) && nodeStyle.killSelf(deno(), signal),
   // Measured on Deno 2.9 (Linux): Deno's own signal thread re-raises it, so the program ends
   // inside kill() or before the next timer turn, kill() itself taking up to 65 ms on a busy machine.
   inFlight: () => true,
@@ -167,14 +167,14 @@ export const adapter: Drains = {
   reserved: () => undefined,
   restart,
   // Under `deno run --watch` Deno itself raises a Ctrl+C's SIGINT to the program a second time.
-  relayable: () => restart() !== undefined || node.relayable(deno(), (d) => procFile(d, 'stat')),
-  shield: () => shieldStreams(node.stdio(proc())),
+  relayable: () => restart() !== undefined || nodeStyle.relayable(deno(), (d) => procFile(d, 'stat')),
+  shield: () => shieldStreams(nodeStyle.stdio(proc())),
 };
 
 export function install(s: Shared): () => void {
   const d = deno();
   // The global scope, with the web's events.
-  const t = node.shaped<object>('globalThis', ['addEventListener', 'removeEventListener']);
+  const t = nodeStyle.shaped<object>('globalThis', ['addEventListener', 'removeEventListener']);
   if (!d || !t) return () => {};
   const signals = listened(s, adapter);
 
@@ -231,7 +231,7 @@ export function install(s: Shared): () => void {
     });
   };
   const off = [
-    node.listen(t, 'addEventListener', 'removeEventListener', [
+    nodeStyle.listen(t, 'addEventListener', 'removeEventListener', [
       ['beforeunload', onBeforeUnload],
       ['unload', () => onUnload()],
       ['error', (event: Event) => onFailure(event, (event as ErrorEvent).error, false)],
@@ -240,11 +240,11 @@ export function install(s: Shared): () => void {
     // Node-style libraries (signal-exit) count process.on(signal) listeners to decide whether
     // they are alone; they cannot see Deno.addSignalListener. A marked listener that does nothing
     // makes us seen, so they wait for our re-raise, as on Node.
-    node.listen(proc(), 'on', 'removeListener', [
+    nodeStyle.listen(proc(), 'on', 'removeListener', [
       ['exit', (code: number) => onUnload(Number(code) | 0)],
       ...signals.map((signal) => [signal, mark(() => {})] as const),
     ]),
-    node.listen(d, 'addSignalListener', 'removeSignalListener', signals.map((signal) => [signal, () => signalled(s, adapter, signal)] as const)),
+    nodeStyle.listen(d, 'addSignalListener', 'removeSignalListener', signals.map((signal) => [signal, () => signalled(s, adapter, signal)] as const)),
   ];
   return () => off.forEach((unlisten) => unlisten());
 }

@@ -6,10 +6,10 @@ import { exiting, loopDrained, signalled } from '../ending.ts';
 import { tracePrefix } from '../report.ts';
 import { linuxSignals, listened } from '../signals.ts';
 import { ownProp, type Shared } from '../state.ts';
-import * as node from './process.ts';
+import * as nodeStyle from './process.ts';
 
 /** The part of `process` we use, checked by shape before use. */
-interface Proc extends node.NodeStyle {
+interface Proc extends nodeStyle.NodeStyle {
   prependListener(event: string, listener: (...args: never[]) => void): unknown;
   removeListener(event: string, listener: (...args: never[]) => void): unknown;
   kill(pid: number, signal: string): unknown;
@@ -22,11 +22,11 @@ interface Proc extends node.NodeStyle {
   getBuiltinModule?(id: string): unknown;
 }
 
-const proc = (): Proc | undefined => node.shaped('process', ['prependListener', 'removeListener', 'listenerCount', 'kill', 'exit']);
+const proc = (): Proc | undefined => nodeStyle.shaped('process', ['prependListener', 'removeListener', 'listenerCount', 'kill', 'exit']);
 
 function host(): Host {
   const p = proc();
-  return node.host(() => tracePrefix(ownProp(p?.env, 'NODE_DEBUG'), p?.pid), () => (p ? [p] : []), 'process.exit', (id) => (id as { unref?(): void }).unref?.());
+  return nodeStyle.host(() => tracePrefix(ownProp(p?.env, 'NODE_DEBUG'), p?.pid), () => (p ? [p] : []), 'process.exit', (id) => (id as { unref?(): void }).unref?.());
 }
 
 /**
@@ -94,7 +94,7 @@ export const adapter: Drains = {
   // Node and Bun write to pipes asynchronously.
   afterOutput: (ms, then) => {
     const p = proc();
-    whenWritten(node.stdio(p, isBun(p) && bunSink), ms, then);
+    whenWritten(nodeStyle.stdio(p, isBun(p) && bunSink), ms, then);
   },
   // A signal that came meanwhile is heard in a poll phase; setImmediate runs after one, but
   // while the main module evaluates Node 20's first turn does not hear it yet: two turns.
@@ -107,29 +107,29 @@ export const adapter: Drains = {
   // Ours is the first 'beforeExit' listener: what the program's listeners queue counts (Bun
   // lists nothing).
   added: (fn) => {
-    const before = node.resources(proc());
-    adapter.later(() => fn(node.resources(proc()) > before));
+    const before = nodeStyle.resources(proc());
+    adapter.later(() => fn(nodeStyle.resources(proc()) > before));
   },
   exit: (code) => {
     const p = proc();
     if (code === undefined) p?.exit(); // exit(undefined) would reset exitCode
     else p?.exit(code);
   },
-  kill: (signal) => node.killSelf(proc(), signal),
+  kill: (signal) => nodeStyle.killSelf(proc(), signal),
   // Node and Bun end inside kill() when a re-raise finds the default action (measured on Linux: a
   // self-signal is delivered before kill() returns). Another library's listener (signal-exit waits
   // for this re-raise to run its own handlers, then re-raises once more) hears it on the loop.
-  inFlight: (signal) => node.listeners(proc(), signal) > 0,
+  inFlight: (signal) => nodeStyle.listeners(proc(), signal) > 0,
   // As PID 1 the kernel drops the re-raise and Node lives on: kill() says so, and the policy ends.
   unsafeKill: () => false,
   signals,
   reserved,
   restart,
-  shield: () => shieldStreams(node.stdio(proc())),
+  shield: () => shieldStreams(nodeStyle.stdio(proc())),
   // From /proc/self/stat (Linux's), through node:fs.
   relayable: () => {
     type Fs = { readFileSync(path: string, encoding: string): string };
-    return node.relayable(proc(), (p) => (p.getBuiltinModule?.('node:fs') as Fs).readFileSync('/proc/self/stat', 'latin1'));
+    return nodeStyle.relayable(proc(), (p) => (p.getBuiltinModule?.('node:fs') as Fs).readFileSync('/proc/self/stat', 'latin1'));
   },
 };
 
@@ -181,7 +181,7 @@ export function install(s: Shared): () => void {
     [
       'uncaughtExceptionMonitor',
       (error: unknown) => {
-        if (!node.listeners(p, 'uncaughtException')) failure = { error };
+        if (!nodeStyle.listeners(p, 'uncaughtException')) failure = { error };
       },
     ],
     // The loop drained: there is still time to await. Decided on a later turn (ending.ts), by
@@ -203,7 +203,7 @@ export function install(s: Shared): () => void {
   // First in line, as the newest registration: a program's own 'exit' listener that calls
   // process.exit() would otherwise end the program before our handlers run.
   // A `process` whose methods throw: handlers then run only through runExitFuncs().
-  const unlisten = node.listen(p, 'prependListener', 'removeListener', listeners);
+  const unlisten = nodeStyle.listen(p, 'prependListener', 'removeListener', listeners);
   let installed = true;
 
   // A program's 'exit' listener prepended after ours runs first; if it calls process.exit(),
